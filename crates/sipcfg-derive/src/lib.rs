@@ -1,0 +1,1 @@
+//! Derive macros for sipcfg (placeholder while the runtime is built).

@@ -1,0 +1,1 @@
+//! The plain-text file format (placeholder: being written).

@@ -1,0 +1,566 @@
+//! The configuration document: a tree of groups whose leaves are nothing, strings and lists of
+//! strings (spec section "ConfigurationManager").
+//!
+//! [`Data`] is a group (names to values) and [`Value`] is one of the spec's four kinds. Both are
+//! plain data: backends load and save them, the [`ConfigurationManager`](crate::ConfigurationManager)
+//! keeps one of them as the whole document.
+//!
+//! Documents can be nested as deeply as a file says (a hostile file may nest 100,000 levels), so
+//! dropping, cloning and comparing never recurse: they walk the tree with an explicit stack.
+
+use std::collections::btree_map::{self, BTreeMap};
+use std::fmt;
+
+/// One value of the configuration document.
+///
+/// The spec's four kinds, and nothing else: `Nothing` is the spec's `None` (a setting written
+/// `name =`), `String` a Unicode string, `List` a list of strings, `Group` a nested group.
+#[derive(Debug, Default)]
+pub enum Value {
+    /// The spec's `None`: written `name =` in the text file.
+    #[default]
+    Nothing,
+    /// A Unicode string.
+    String(String),
+    /// A list of strings (possibly empty).
+    List(Vec<String>),
+    /// A group of named values.
+    Group(Data),
+}
+
+/// A group of the configuration document: names (Unicode) to [`Value`]s, kept sorted by name.
+///
+/// ```
+/// use sipcfg::{Data, Value};
+///
+/// let mut account = Data::new();
+/// account.insert("display_name", "Alice");
+/// account.insert("stun_server_list", vec!["stun1.example.com".to_string()]);
+/// let mut doc = Data::new();
+/// doc.insert("Accounts", Data::from_iter([("alice@example.com", Value::Group(account))]));
+///
+/// assert_eq!(
+///     doc.get_path(&["Accounts", "alice@example.com", "display_name"]).and_then(Value::as_str),
+///     Some("Alice"),
+/// );
+/// ```
+#[derive(Default)]
+pub struct Data {
+    entries: BTreeMap<String, Value>,
+}
+
+impl Value {
+    /// The string, if this value is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items, if this value is a list.
+    pub fn as_list(&self) -> Option<&[String]> {
+        match self {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The group, if this value is a group.
+    pub fn as_group(&self) -> Option<&Data> {
+        match self {
+            Value::Group(group) => Some(group),
+            _ => None,
+        }
+    }
+
+    /// The group, mutably, if this value is a group.
+    pub fn as_group_mut(&mut self) -> Option<&mut Data> {
+        match self {
+            Value::Group(group) => Some(group),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the spec's `None`.
+    pub fn is_nothing(&self) -> bool {
+        matches!(self, Value::Nothing)
+    }
+
+    /// A word for the kind of value, for error messages: `nothing`, `a string`, `a list`, `a group`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Nothing => "nothing",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Group(_) => "a group",
+        }
+    }
+}
+
+impl Clone for Value {
+    fn clone(&self) -> Self {
+        match self {
+            Value::Nothing => Value::Nothing,
+            Value::String(s) => Value::String(s.clone()),
+            Value::List(items) => Value::List(items.clone()),
+            Value::Group(group) => Value::Group(group.clone()),
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Nothing, Value::Nothing) => true,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Group(a), Value::Group(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::String(value.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::String(value)
+    }
+}
+
+impl From<Vec<String>> for Value {
+    fn from(value: Vec<String>) -> Self {
+        Value::List(value)
+    }
+}
+
+impl From<Vec<&str>> for Value {
+    fn from(value: Vec<&str>) -> Self {
+        Value::List(value.into_iter().map(str::to_owned).collect())
+    }
+}
+
+impl From<Data> for Value {
+    fn from(value: Data) -> Self {
+        Value::Group(value)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    /// `None` becomes [`Value::Nothing`].
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Value::Nothing, Into::into)
+    }
+}
+
+impl Data {
+    /// An empty group.
+    pub fn new() -> Self {
+        Data::default()
+    }
+
+    /// The number of names in this group (not counting nested groups' contents).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether this group holds no names.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The value stored under `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries.get(name)
+    }
+
+    /// The value stored under `name`, mutably.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.entries.get_mut(name)
+    }
+
+    /// Whether `name` is stored in this group.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
+    }
+
+    /// Stores `value` under `name`, returning what was there before.
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
+        self.entries.insert(name.into(), value.into())
+    }
+
+    /// Removes `name`, returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.entries.remove(name)
+    }
+
+    /// The group stored under `name`, if there is one and it is a group.
+    pub fn group(&self, name: &str) -> Option<&Data> {
+        self.get(name).and_then(Value::as_group)
+    }
+
+    /// The group stored under `name`, mutably, if there is one and it is a group.
+    pub fn group_mut(&mut self, name: &str) -> Option<&mut Data> {
+        self.get_mut(name).and_then(Value::as_group_mut)
+    }
+
+    /// The group under `name`, created (replacing any non-group value) when missing.
+    pub fn group_entry(&mut self, name: &str) -> &mut Data {
+        let slot = self
+            .entries
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Group(Data::new()));
+        if !matches!(slot, Value::Group(_)) {
+            *slot = Value::Group(Data::new());
+        }
+        match slot {
+            Value::Group(group) => group,
+            // The arm above made it a group.
+            _ => unreachable!("slot was just made a group"),
+        }
+    }
+
+    /// The value at a path of names, each but the last naming a group.
+    pub fn get_path<S: AsRef<str>>(&self, path: &[S]) -> Option<&Value> {
+        let (last, parents) = path.split_last()?;
+        let mut group = self;
+        for name in parents {
+            group = group.group(name.as_ref())?;
+        }
+        group.get(last.as_ref())
+    }
+
+    /// The names of this group, in sorted order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// The entries of this group, sorted by name.
+    pub fn iter(&self) -> btree_map::Iter<'_, String, Value> {
+        self.entries.iter()
+    }
+
+    /// The entries of this group, sorted by name, with mutable values.
+    pub fn iter_mut(&mut self) -> btree_map::IterMut<'_, String, Value> {
+        self.entries.iter_mut()
+    }
+
+    /// Keeps only the entries for which `keep` returns true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Value) -> bool) {
+        self.entries.retain(|name, value| keep(name, value));
+    }
+
+    /// The depth of the deepest group below this one (0 for a group without sub-groups).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 0usize)];
+        while let Some((group, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            for value in group.entries.values() {
+                if let Value::Group(child) = value {
+                    stack.push((child, depth + 1));
+                }
+            }
+        }
+        deepest
+    }
+}
+
+impl Drop for Data {
+    // Dropping a 100,000-level document recursively would overflow the stack: take the nested
+    // groups out one level at a time and drop them from a heap-allocated list instead.
+    fn drop(&mut self) {
+        let mut pending: Vec<Data> = Vec::new();
+        take_child_groups(&mut self.entries, &mut pending);
+        while let Some(mut group) = pending.pop() {
+            take_child_groups(&mut group.entries, &mut pending);
+            // `group` now has no nested groups left: its own drop does not recurse.
+        }
+    }
+}
+
+fn take_child_groups(entries: &mut BTreeMap<String, Value>, into: &mut Vec<Data>) {
+    for value in entries.values_mut() {
+        if let Value::Group(group) = value {
+            if group.entries.values().any(|v| matches!(v, Value::Group(_))) {
+                into.push(std::mem::take(group));
+            }
+        }
+    }
+}
+
+impl Clone for Data {
+    // Iterative: a deep document must not overflow the stack when copied.
+    fn clone(&self) -> Self {
+        // Each frame: the source group, the iterator position over it, and the copy being built.
+        struct Frame<'a> {
+            source: btree_map::Iter<'a, String, Value>,
+            copy: Data,
+            name_in_parent: Option<String>,
+        }
+        let mut stack = vec![Frame {
+            source: self.entries.iter(),
+            copy: Data::new(),
+            name_in_parent: None,
+        }];
+        loop {
+            let top = stack.last_mut().expect("the root frame is popped only at the end");
+            match top.source.next() {
+                Some((name, Value::Group(child))) => stack.push(Frame {
+                    source: child.entries.iter(),
+                    copy: Data::new(),
+                    name_in_parent: Some(name.clone()),
+                }),
+                Some((name, leaf)) => {
+                    top.copy.entries.insert(name.clone(), leaf.clone());
+                }
+                None => {
+                    let mut done = stack.pop().expect("checked above");
+                    match (stack.last_mut(), done.name_in_parent.take()) {
+                        (Some(parent), Some(name)) => {
+                            parent
+                                .copy
+                                .entries
+                                .insert(name, Value::Group(std::mem::take(&mut done.copy)));
+                        }
+                        _ => return std::mem::take(&mut done.copy),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl PartialEq for Data {
+    // Iterative, for the same reason as `clone`.
+    fn eq(&self, other: &Self) -> bool {
+        let mut pending = vec![(self, other)];
+        while let Some((a, b)) = pending.pop() {
+            if a.entries.len() != b.entries.len() {
+                return false;
+            }
+            for ((name_a, value_a), (name_b, value_b)) in a.entries.iter().zip(b.entries.iter()) {
+                if name_a != name_b {
+                    return false;
+                }
+                match (value_a, value_b) {
+                    (Value::Group(ga), Value::Group(gb)) => pending.push((ga, gb)),
+                    (Value::Group(_), _) | (_, Value::Group(_)) => return false,
+                    (va, vb) => {
+                        if va != vb {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Eq for Data {}
+
+impl fmt::Debug for Data {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.depth() > 64 {
+            return write!(f, "Data {{ .. {} levels deep .. }}", self.depth());
+        }
+        f.debug_map().entries(self.entries.iter()).finish()
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Data {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Data {
+            entries: iter
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Data {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.entries.insert(k.into(), v.into());
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Data {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = btree_map::Iter<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
+mod serde_impls {
+    //! The JSON mapping of the issue: group = object, string = string, list = array of strings,
+    //! nothing = null. Numbers, booleans and arrays holding anything but strings are rejected.
+    use super::{Data, Value};
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
+    use serde::ser::{SerializeMap, SerializeSeq};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::fmt;
+
+    impl Serialize for Value {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Value::Nothing => serializer.serialize_unit(),
+                Value::String(s) => serializer.serialize_str(s),
+                Value::List(items) => {
+                    let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                    for item in items {
+                        seq.serialize_element(item)?;
+                    }
+                    seq.end()
+                }
+                Value::Group(group) => group.serialize(serializer),
+            }
+        }
+    }
+
+    impl Serialize for Data {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(self.len()))?;
+            for (name, value) in self {
+                map.serialize_entry(name, value)?;
+            }
+            map.end()
+        }
+    }
+
+    struct ValueVisitor;
+
+    impl<'de> Visitor<'de> for ValueVisitor {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("null, a string, an array of strings or an object")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Nothing)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Nothing)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<String>()? {
+                items.push(item);
+            }
+            Ok(Value::List(items))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+            DataVisitor.visit_map(map).map(Value::Group)
+        }
+    }
+
+    struct DataVisitor;
+
+    impl<'de> Visitor<'de> for DataVisitor {
+        type Value = Data;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object (a configuration group)")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
+            let mut data = Data::new();
+            while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                data.insert(name, value);
+            }
+            Ok(data)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Value {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(ValueVisitor)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Data {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Data, D::Error> {
+            deserializer.deserialize_map(DataVisitor)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> Data {
+        let mut root = Data::new();
+        root.insert("leaf", "x");
+        for level in 0..depth {
+            let mut parent = Data::new();
+            parent.insert(format!("g{level}"), root);
+            root = parent;
+        }
+        root
+    }
+
+    #[test]
+    fn deep_documents_clone_compare_and_drop_without_overflow() {
+        let deep = nested(200_000);
+        let copy = deep.clone();
+        assert_eq!(deep, copy);
+        assert_eq!(copy.depth(), 200_000);
+        let other = nested(199_999);
+        assert_ne!(deep, other);
+    }
+
+    #[test]
+    fn json_mapping_is_exactly_the_four_kinds() {
+        let json = r#"{"a": null, "b": "s", "c": ["x", "y"], "d": {"e": []}}"#;
+        let data: Data = serde_json::from_str(json).unwrap();
+        assert_eq!(data.get("a"), Some(&Value::Nothing));
+        assert_eq!(data.get("b"), Some(&Value::from("s")));
+        assert_eq!(data.get("c"), Some(&Value::from(vec!["x", "y"])));
+        assert_eq!(
+            data.get_path(&["d", "e"]),
+            Some(&Value::List(Vec::new()))
+        );
+        let back: serde_json::Value = serde_json::to_value(&data).unwrap();
+        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        assert!(serde_json::from_str::<Data>(r#"{"a": 1}"#).is_err());
+        assert!(serde_json::from_str::<Data>(r#"{"a": true}"#).is_err());
+        assert!(serde_json::from_str::<Data>(r#"{"a": [1]}"#).is_err());
+        assert!(serde_json::from_str::<Data>(r#"["a"]"#).is_err());
+    }
+
+    #[test]
+    fn group_entry_replaces_non_groups() {
+        let mut data = Data::new();
+        data.insert("g", "string");
+        data.group_entry("g").insert("k", "v");
+        assert_eq!(data.get_path(&["g", "k"]), Some(&Value::from("v")));
+    }
+}
