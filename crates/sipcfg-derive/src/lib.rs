@@ -1,1 +1,50 @@
-//! Derive macros for sipcfg (placeholder while the runtime is built).
+//! Derive macros of [sipcfg](https://docs.rs/sipcfg): `#[derive(SettingsObject)]`,
+//! `#[derive(SettingsGroup)]` and `#[extend(Target)]`. Use them through the `sipcfg` crate,
+//! which re-exports them and documents what they generate.
+//!
+//! The crate reads like serde_derive: [`ast`] parses the input (with [`attr`] for the
+//! attributes) into a small model, [`valid`] checks it, [`expand`] generates the code. Every
+//! mistake in the user's declaration becomes a `syn::Error` spanning the offending tokens, and
+//! all of them are reported together.
+
+mod ast;
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput, ItemStruct};
+
+/// Derives a settings object: a struct whose fields are settings (`#[setting(...)]`) and groups
+/// (`#[group]`), stored under `#[settings(group = "...", id = "...")]`.
+#[proc_macro_derive(SettingsObject, attributes(settings, setting, group))]
+pub fn derive_settings_object(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input, ast::Kind::Object).into()
+}
+
+/// Derives a group of settings, used as a `#[group]` field of objects and other groups.
+#[proc_macro_derive(SettingsGroup, attributes(settings, setting, group))]
+pub fn derive_settings_group(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input, ast::Kind::Group).into()
+}
+
+/// Declares an extension of a settings object or group: `#[extend(Target)]` on a struct whose
+/// fields are declared like a group's.
+#[proc_macro_attribute]
+pub fn extend(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = parse_macro_input!(input as ItemStruct);
+    let target = match syn::parse::<syn::Path>(args) {
+        Ok(target) => target,
+        Err(error) => {
+            let mut error = syn::Error::new(
+                error.span(),
+                "expected the extended type: #[extend(SIPSimpleSettings)]",
+            );
+            error.combine(syn::Error::new_spanned(&item.ident, "in this extension"));
+            return error.to_compile_error().into();
+        }
+    };
+    expand::extension(item, target).into()
+}

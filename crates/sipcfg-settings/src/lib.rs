@@ -1,1 +1,3 @@
 //! SIP SIMPLE settings (placeholder).
+
+pub mod datatypes;

@@ -84,6 +84,15 @@ pub enum BackendError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An encoding asked for by label is unknown or cannot be used for configuration files (see
+    /// [`Encoding::for_label`](crate::backend::Encoding::for_label)).
+    #[error("cannot use the encoding {label:?}: {reason}")]
+    UnsupportedEncoding {
+        /// The label that was asked for.
+        label: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// Any other failure of a user-defined backend.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),
@@ -184,6 +193,12 @@ impl ValueError {
 impl From<std::convert::Infallible> for ValueError {
     fn from(never: std::convert::Infallible) -> Self {
         match never {}
+    }
+}
+
+impl From<std::num::TryFromIntError> for ValueError {
+    fn from(error: std::num::TryFromIntError) -> Self {
+        ValueError::new(format!("integer out of range: {error}"))
     }
 }
 

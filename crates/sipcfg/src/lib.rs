@@ -1,14 +1,142 @@
-//! sipcfg: settings declared once as typed structs (spec: the SIP SIMPLE Configuration API).
+//! # sipcfg
+//!
+//! Settings declared once, as typed structs, and managed the same way by a library, a command
+//! line tool and a GUI: the SIP SIMPLE *Configuration API* in Rust.
+//!
+//! ```
+//! use sipcfg::backend::MemoryBackend;
+//! use sipcfg::{ConfigurationManager, SettingsGroup, SettingsObject};
+//!
+//! #[derive(SettingsGroup)]
+//! pub struct TLSSettings {
+//!     /// Verify the server's certificate.
+//!     #[setting(default = false)]
+//!     pub verify_server: bool,
+//! }
+//!
+//! #[derive(SettingsObject)]
+//! #[settings(group = "Global", id = "SIPSimple")]
+//! pub struct SIPSimpleSettings {
+//!     /// The User-Agent header of outgoing requests.
+//!     #[setting(default = "sipsimple 0.1")]
+//!     pub user_agent: String,
+//!     #[group]
+//!     pub tls: TLSSettings,
+//! }
+//!
+//! let manager = ConfigurationManager::new();
+//! manager.start(MemoryBackend::new())?;
+//!
+//! let settings = SIPSimpleSettings::get(&manager)?;
+//! settings.tls().set_verify_server(true)?;
+//! assert!(settings.tls().verify_server());
+//! let changed = settings.get_modified();
+//! assert_eq!(changed["tls.verify_server"].new_value::<bool>(), Some(&true));
+//! settings.save()?;
+//! # Ok::<(), sipcfg::ConfigurationError>(())
+//! ```
+//!
+//! The pieces, after the spec:
+//! - the configuration document ([`Data`], [`Value`]) and its [backends](backend): the text
+//!   [file format](file_format) and memory;
+//! - the [`ConfigurationManager`], which holds the document;
+//! - settings objects ([`Object`]) declared with `#[derive(SettingsObject)]` and
+//!   `#[derive(SettingsGroup)]`, whose settings have a [`SettingType`];
+//! - [notifications](NotificationCenter) and [extensions](Extension) (`#[extend(Target)]`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Lets the derive macros' `::sipcfg::...` paths work inside this crate's own tests.
+extern crate self as sipcfg;
+
 pub mod backend;
 mod error;
+mod extension;
 pub mod file_format;
+mod layout;
+mod manager;
+mod modified;
+mod notification;
+mod object;
+mod patch;
+pub mod schema;
+mod setting_type;
 mod value;
 
 pub use error::{
     BackendError, ConfigurationError, ExtensionError, ObjectNotFoundError, ParseError,
     ParseErrorKind, SettingError, ValueError,
 };
+pub use extension::{Extension, ExtensionInfo, ExtensionTarget};
+pub use manager::{ConfigurationManager, ObjectKey};
+pub use modified::{Modified, ModifiedValue, SECRET_MASK};
+pub use notification::{
+    Notification, NotificationCenter, NotificationFilter, NotificationKind, NotificationName,
+    ObserverGuard, Operation, Sender,
+};
+pub use object::{
+    GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsGroup, SettingsObject,
+    TextValue,
+};
+pub use patch::{Patch, PatchValue};
+pub use setting_type::{
+    display_stored, expect_string, DynValue, IntoSetting, SettingType, SharedValue, TypeInfo,
+};
 pub use value::{Data, Value};
+
+pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
+
+/// Support for the code the derive macros generate. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::schema::{Correlation, GroupField, GroupSchema, SettingOps, SettingSchema};
+    pub use std::any::TypeId;
+    pub use std::sync::{Arc, OnceLock};
+
+    use crate::setting_type::{DynValue, SettingType, SharedValue};
+    use crate::ValueError;
+
+    /// Boxes a default value.
+    pub fn shared<T: SettingType>(value: T) -> SharedValue {
+        Arc::new(value)
+    }
+
+    /// Calls a typed correlation check on type-erased values.
+    pub fn correlate<T: SettingType, S: SettingType, E: Into<ValueError>>(
+        check: fn(&T, &S) -> Result<(), E>,
+        value: &dyn DynValue,
+        sibling: &dyn DynValue,
+    ) -> Result<(), ValueError> {
+        match (value.downcast_ref::<T>(), sibling.downcast_ref::<S>()) {
+            (Some(value), Some(sibling)) => check(value, sibling).map_err(Into::into),
+            _ => Err(ValueError::new("correlated settings have unexpected types")),
+        }
+    }
+
+    /// For the compile-time check that an extension's names do not clash with its target's.
+    pub const fn contains(names: &[&str], name: &str) -> bool {
+        let mut i = 0;
+        while i < names.len() {
+            if str_eq(names[i], name) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+}

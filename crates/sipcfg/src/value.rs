@@ -311,7 +311,9 @@ impl Clone for Data {
             name_in_parent: None,
         }];
         loop {
-            let top = stack.last_mut().expect("the root frame is popped only at the end");
+            let top = stack
+                .last_mut()
+                .expect("the root frame is popped only at the end");
             match top.source.next() {
                 Some((name, Value::Group(child))) => stack.push(Frame {
                     source: child.entries.iter(),
@@ -544,12 +546,12 @@ mod tests {
         assert_eq!(data.get("a"), Some(&Value::Nothing));
         assert_eq!(data.get("b"), Some(&Value::from("s")));
         assert_eq!(data.get("c"), Some(&Value::from(vec!["x", "y"])));
-        assert_eq!(
-            data.get_path(&["d", "e"]),
-            Some(&Value::List(Vec::new()))
-        );
+        assert_eq!(data.get_path(&["d", "e"]), Some(&Value::List(Vec::new())));
         let back: serde_json::Value = serde_json::to_value(&data).unwrap();
-        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
         assert!(serde_json::from_str::<Data>(r#"{"a": 1}"#).is_err());
         assert!(serde_json::from_str::<Data>(r#"{"a": true}"#).is_err());
         assert!(serde_json::from_str::<Data>(r#"{"a": [1]}"#).is_err());

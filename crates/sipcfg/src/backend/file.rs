@@ -1,35 +1,300 @@
-//! FileBackend (placeholder: being written).
-use super::Backend;
-use crate::{BackendError, Data};
-use std::path::PathBuf;
+//! [`FileBackend`]: the document in a plain-text file (spec section "FileBackend"), in the format
+//! of [`file_format`](crate::file_format).
 
-/// Text encodings (placeholder).
-#[derive(Debug, Clone, Copy, Default)]
-pub enum Encoding {
-    /// UTF-8.
-    #[default]
-    Utf8,
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::Backend;
+use crate::file_format;
+use crate::{BackendError, Data};
+
+/// The text encoding of a configuration file: UTF-8 (the default) or another ASCII-compatible
+/// encoding of the [WHATWG Encoding Standard](https://encoding.spec.whatwg.org/), such as
+/// windows-1252, ISO-8859-15, Shift_JIS or GB18030.
+///
+/// UTF-16 and the other encodings in which the ASCII characters of the syntax (`:`, `=`, `,`,
+/// quotes, newlines) are not single ASCII bytes are refused.
+///
+/// ```
+/// use sipcfg::backend::Encoding;
+///
+/// assert_eq!(Encoding::default(), Encoding::UTF_8);
+/// // Labels follow the WHATWG standard: "latin1" is windows-1252, a superset of ISO-8859-1's
+/// // printable characters.
+/// assert_eq!(Encoding::for_label("latin1").unwrap().name(), "windows-1252");
+/// assert!(Encoding::for_label("utf-16").is_err());
+/// assert!(Encoding::for_label("no-such-encoding").is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Encoding(&'static encoding_rs::Encoding);
+
+impl Encoding {
+    /// UTF-8, the default.
+    pub const UTF_8: Encoding = Encoding(&encoding_rs::UTF_8_INIT);
+
+    /// The encoding with this label (case-insensitive, surrounding white space ignored), e.g.
+    /// `"utf-8"`, `"latin1"`, `"iso-8859-15"`, `"shift_jis"`.
+    ///
+    /// Fails with [`BackendError::UnsupportedEncoding`] for an unknown label and for encodings
+    /// that are not ASCII-compatible (UTF-16LE, UTF-16BE, ISO-2022-JP and the "replacement"
+    /// encoding): the format's syntax characters must be single ASCII bytes.
+    pub fn for_label(label: &str) -> Result<Encoding, BackendError> {
+        let unsupported = |reason: &str| BackendError::UnsupportedEncoding {
+            label: label.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| unsupported("unknown encoding label"))?;
+        if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+            return Err(unsupported(
+                "UTF-16 is not supported: configuration files must use an ASCII-compatible \
+                 encoding such as UTF-8",
+            ));
+        }
+        if !encoding.is_ascii_compatible() {
+            return Err(unsupported(&format!(
+                "{} is not ASCII-compatible: configuration files must use an encoding in which \
+                 the ASCII characters are single bytes, such as UTF-8",
+                encoding.name()
+            )));
+        }
+        Ok(Encoding(encoding))
+    }
+
+    /// The canonical name of the encoding, e.g. `UTF-8`, `windows-1252`, `Shift_JIS`.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// Whether this is UTF-8.
+    pub fn is_utf8(self) -> bool {
+        self.0 == encoding_rs::UTF_8
+    }
+
+    /// The `encoding_rs` encoding, for decoding and encoding.
+    pub(crate) fn as_encoding_rs(self) -> &'static encoding_rs::Encoding {
+        self.0
+    }
+
+    /// Whether every character of `text` can be written in this encoding.
+    fn can_encode(self, text: &str) -> bool {
+        self.is_utf8() || text.is_ascii() || !self.0.encode(text).2
+    }
 }
 
-/// File backend (placeholder).
+impl Default for Encoding {
+    fn default() -> Self {
+        Encoding::UTF_8
+    }
+}
+
+impl fmt::Debug for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Encoding({})", self.name())
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Stores the document in a text file, in the format of [`file_format`](crate::file_format)
+/// (the spec's `FileBackend`).
+///
+/// - [`load`](Backend::load) reads the file; a file that does not exist is an empty document
+///   (and is not created). Syntax errors name the file, line and column.
+/// - [`save`](Backend::save) replaces the file atomically and durably: the text is written to a
+///   new temporary file in the same directory (created exclusively, mode 0600), flushed to disk,
+///   renamed over the file and the directory is flushed too. Missing parent directories are
+///   created with mode 0700. If anything fails the previous file is left as it was and the
+///   temporary file is removed. A target that is a symbolic link is resolved: the file it points
+///   to is replaced, the link is kept.
+///
+/// Every I/O error names the path and the operating system's error.
+///
+/// ```
+/// use sipcfg::backend::{Backend, FileBackend};
+/// use sipcfg::Data;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let backend = FileBackend::new(dir.path().join("config").join("sipcfg.cfg"));
+/// assert_eq!(backend.load().unwrap(), Data::new());
+///
+/// let mut data = Data::new();
+/// data.insert("user_agent", "demo client");
+/// backend.save(&data).unwrap();
+/// assert_eq!(std::fs::read_to_string(backend.path()).unwrap(), "user_agent = \"demo client\"\n");
+/// assert_eq!(backend.load().unwrap(), data);
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileBackend {
     path: PathBuf,
+    encoding: Encoding,
 }
 
 impl FileBackend {
-    /// New backend.
+    /// A backend storing the document in the file at `path`, in UTF-8.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileBackend { path: path.into() }
+        FileBackend::with_encoding(path, Encoding::UTF_8)
+    }
+
+    /// A backend storing the document in the file at `path`, in `encoding`.
+    pub fn with_encoding(path: impl Into<PathBuf>, encoding: Encoding) -> Self {
+        FileBackend {
+            path: path.into(),
+            encoding,
+        }
+    }
+
+    /// The file the document is stored in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The encoding of the file.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The text of `data` as bytes in the backend's encoding.
+    fn encode(&self, data: &Data) -> Result<Vec<u8>, BackendError> {
+        let text = file_format::write(data).map_err(|error| BackendError::Unrepresentable {
+            file: self.path.clone(),
+            setting: error.path().to_vec(),
+            reason: "a name is empty".to_owned(),
+        })?;
+        if self.encoding.is_utf8() {
+            return Ok(text.into_bytes());
+        }
+        let (bytes, _, unmappable) = self.encoding.as_encoding_rs().encode(&text);
+        if !unmappable {
+            return Ok(bytes.into_owned());
+        }
+        // Find the first character that cannot be written, and the setting it is in.
+        let encoding = self.encoding;
+        let bad = text
+            .chars()
+            .find(|&c| !encoding.can_encode(c.encode_utf8(&mut [0; 4])))
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        let setting =
+            file_format::find_in_write_order(data, |s| s.contains(bad)).unwrap_or_default();
+        Err(BackendError::Unrepresentable {
+            file: self.path.clone(),
+            setting,
+            reason: format!(
+                "the character {bad:?} (U+{:04X}) cannot be written in {}",
+                u32::from(bad),
+                encoding.name()
+            ),
+        })
+    }
+}
+
+/// An I/O error naming what was done and the path.
+fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> BackendError {
+    let path = path.to_path_buf();
+    move |source| BackendError::Io {
+        operation,
+        path,
+        source,
     }
 }
 
 impl Backend for FileBackend {
     fn load(&self) -> Result<Data, BackendError> {
-        let _ = &self.path;
-        Ok(Data::new())
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(file_format::parse_bytes(&bytes, self.encoding, &self.path)?),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Data::new()),
+            Err(error) => Err(io_error("read", &self.path)(error)),
+        }
     }
-    fn save(&self, _data: &Data) -> Result<(), BackendError> {
+
+    fn save(&self, data: &Data) -> Result<(), BackendError> {
+        // Everything that can be refused is refused before the disk is touched.
+        let bytes = self.encode(data)?;
+
+        let target = resolve_symlink(&self.path);
+        let file_name = target.file_name().ok_or_else(|| BackendError::Io {
+            operation: "write",
+            path: target.clone(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
+        })?;
+        let dir = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        create_dir_all(&dir).map_err(io_error("create the directory", &dir))?;
+
+        // `.NAME.XXXXXX.tmp`, so that a stray temporary file shows what it was for (a name
+        // too long for that gets a fixed prefix).
+        let mut prefix = std::ffi::OsString::from(".");
+        if file_name.len() <= 200 {
+            prefix.push(file_name);
+            prefix.push(".");
+        } else {
+            prefix.push("sipcfg.");
+        }
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o600));
+        }
+        // Dropping `temp` before `persist` succeeds removes the temporary file.
+        let mut temp = builder
+            .tempfile_in(&dir)
+            .map_err(io_error("create a temporary file in", &dir))?;
+        temp.write_all(&bytes)
+            .map_err(io_error("write the new contents of", &target))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(io_error("flush the new contents of", &target))?;
+        temp.persist(&target)
+            .map_err(|error| io_error("replace", &target)(error.error))?;
+        sync_dir(&dir).map_err(io_error("flush the directory", &dir))?;
+        Ok(())
+    }
+}
+
+/// The file a symbolic link points to, or `path` itself.
+fn resolve_symlink(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Creates `dir` and its missing parents, with mode 0700 on Unix.
+fn create_dir_all(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Flushes a directory's entries (the rename) to disk.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
         Ok(())
     }
 }

@@ -1,0 +1,230 @@
+//! Parsing of the attributes: `#[settings(...)]` on the struct, `#[setting(...)]` and
+//! `#[group]` on fields, and doc comments.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, LitStr, Path};
+
+/// Collects errors so that all of them are reported, not the first only.
+#[derive(Default)]
+pub struct Errors {
+    error: Option<syn::Error>,
+}
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.error {
+            Some(existing) => existing.combine(error),
+            None => self.error = Some(error),
+        }
+    }
+
+    pub fn spanned(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub fn finish(self) -> Result<(), syn::Error> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+/// `#[settings(group = "...", id = "...")]` on a struct.
+#[derive(Default)]
+pub struct StructAttrs {
+    pub group: Option<LitStr>,
+    pub id: Option<LitStr>,
+}
+
+/// `#[setting(...)]` on a field.
+#[derive(Default)]
+pub struct SettingAttrs {
+    /// The span of the `#[setting]` attribute, if present.
+    pub span: Option<Span>,
+    pub default: Option<Expr>,
+    pub nillable: Option<Span>,
+    pub runtime: Option<Span>,
+    pub secret: Option<Span>,
+    pub override_default: Option<Span>,
+    pub name: Option<LitStr>,
+    pub check: Option<Check>,
+}
+
+/// `check(sibling = other_setting, with = path::to::function)`.
+pub struct Check {
+    pub sibling: Ident,
+    pub with: Path,
+}
+
+/// `#[group]` or `#[group(name = "...")]` on a field.
+pub struct GroupAttrs {
+    pub name: Option<LitStr>,
+}
+
+/// The text of the `///` comments, lines trimmed and joined with newlines.
+pub fn doc(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
+                lines.push(s.value().trim().to_owned());
+            }
+        }
+    }
+    lines.join("\n").trim().to_owned()
+}
+
+/// Remembers `span` in `slot`, or reports a duplicate.
+fn once<T>(slot: &mut Option<T>, value: T, key: &Ident, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.spanned(key.span(), format!("duplicate `{key}`"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+pub fn struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
+    let mut result = StructAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("settings")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .cloned()
+                .ok_or_else(|| meta.error("expected `group = \"...\"` or `id = \"...\"`"))?;
+            match key.to_string().as_str() {
+                "group" => {
+                    let value: LitStr = meta.value()?.parse()?;
+                    once(&mut result.group, value, &key, errors);
+                }
+                "id" => {
+                    let value: LitStr = meta.value()?.parse()?;
+                    once(&mut result.id, value, &key, errors);
+                }
+                other => {
+                    errors.spanned(
+                        key.span(),
+                        format!("unknown settings attribute `{other}`: expected `group` or `id`"),
+                    );
+                    if meta.input.peek(syn::Token![=]) {
+                        let _: Expr = meta.value()?.parse()?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    result
+}
+
+pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
+    let mut result = SettingAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("setting")) {
+        if result.span.is_some() {
+            errors.spanned(attr.span(), "duplicate `#[setting]` attribute");
+            continue;
+        }
+        result.span = Some(attr.span());
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            continue;
+        }
+        let parsed = attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .cloned()
+                .ok_or_else(|| meta.error("expected a setting attribute"))?;
+            match key.to_string().as_str() {
+                "default" => {
+                    let value: Expr = meta.value()?.parse()?;
+                    once(&mut result.default, value, &key, errors);
+                }
+                "name" => {
+                    let value: LitStr = meta.value()?.parse()?;
+                    once(&mut result.name, value, &key, errors);
+                }
+                "nillable" => once(&mut result.nillable, key.span(), &key, errors),
+                "runtime" => once(&mut result.runtime, key.span(), &key, errors),
+                "secret" => once(&mut result.secret, key.span(), &key, errors),
+                "override_default" => once(&mut result.override_default, key.span(), &key, errors),
+                "check" => {
+                    let mut sibling = None;
+                    let mut with = None;
+                    meta.parse_nested_meta(|inner| {
+                        if inner.path.is_ident("sibling") {
+                            sibling = Some(inner.value()?.parse::<Ident>()?);
+                        } else if inner.path.is_ident("with") {
+                            with = Some(inner.value()?.parse::<Path>()?);
+                        } else {
+                            return Err(
+                                inner.error("expected `sibling = name` or `with = function`")
+                            );
+                        }
+                        Ok(())
+                    })?;
+                    match (sibling, with) {
+                        (Some(sibling), Some(with)) => {
+                            once(&mut result.check, Check { sibling, with }, &key, errors)
+                        }
+                        _ => errors.spanned(
+                            key.span(),
+                            "`check` needs both `sibling = name` and `with = function`",
+                        ),
+                    }
+                }
+                other => {
+                    errors.spanned(
+                        key.span(),
+                        format!(
+                            "unknown setting attribute `{other}`: expected one of `default`, \
+                             `nillable`, `runtime`, `secret`, `name`, `check`, `override_default`"
+                        ),
+                    );
+                    if meta.input.peek(syn::Token![=]) {
+                        let _: Expr = meta.value()?.parse()?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    result
+}
+
+pub fn group_attrs(attrs: &[Attribute], errors: &mut Errors) -> Option<GroupAttrs> {
+    let mut result: Option<GroupAttrs> = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("group")) {
+        if result.is_some() {
+            errors.spanned(attr.span(), "duplicate `#[group]` attribute");
+            continue;
+        }
+        let mut group = GroupAttrs { name: None };
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("name") {
+                    group.name = Some(meta.value()?.parse()?);
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown group attribute: expected `name = \"...\"`"))
+                }
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+        }
+        result = Some(group);
+    }
+    result
+}

@@ -1,0 +1,553 @@
+//! Code generation: the static schema, the typed accessors and the trait impls.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, ItemStruct};
+
+use crate::ast::{option_inner, Field, Input, Kind, Role};
+use crate::attr::{Errors, SettingAttrs};
+use crate::valid;
+
+pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
+    let mut errors = Errors::default();
+    let Some(model) = Input::from_derive(input, kind, &mut errors) else {
+        return errors_to_tokens(errors);
+    };
+    valid::check(&model, &mut errors);
+    if let Err(error) = errors.finish() {
+        return error.to_compile_error();
+    }
+    match kind {
+        Kind::Object => object(&model),
+        Kind::Group => group(&model),
+        Kind::Extension => unreachable!("extensions go through `extension`"),
+    }
+}
+
+pub fn extension(mut item: ItemStruct, target: syn::Path) -> TokenStream {
+    let mut errors = Errors::default();
+    let generated = {
+        let model = Input::build(
+            &item.ident,
+            &item.vis,
+            &item.generics,
+            &item.attrs,
+            &item.fields,
+            Kind::Extension,
+            &mut errors,
+        );
+        match model {
+            Some(model) => {
+                valid::check(&model, &mut errors);
+                Some(extension_impls(&model, &target))
+            }
+            None => None,
+        }
+    };
+    // The helper attributes are ours: remove them from the struct we hand back.
+    item.attrs.retain(|a| !a.path().is_ident("settings"));
+    for field in item.fields.iter_mut() {
+        field
+            .attrs
+            .retain(|a| !a.path().is_ident("setting") && !a.path().is_ident("group"));
+    }
+    let errors = match errors.finish() {
+        Ok(()) => TokenStream::new(),
+        Err(error) => error.to_compile_error(),
+    };
+    let generated = generated.unwrap_or_default();
+    quote! {
+        #[allow(dead_code)]
+        #item
+        #errors
+        #generated
+    }
+}
+
+fn errors_to_tokens(errors: Errors) -> TokenStream {
+    match errors.finish() {
+        Ok(()) => TokenStream::new(),
+        Err(error) => error.to_compile_error(),
+    }
+}
+
+fn lit(text: &str) -> syn::LitStr {
+    syn::LitStr::new(text, Span::call_site())
+}
+
+/// `static SCHEMA: OnceLock<GroupSchema>` and the function returning it.
+fn schema_fn(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    let type_name = lit(&ident.to_string());
+    let doc = lit(&input.doc);
+    let settings = input
+        .settings()
+        .map(|(field, attrs)| setting_schema(input, field, attrs));
+    let groups = input.groups().map(|field| {
+        let name = lit(&field.name);
+        let doc = lit(&field.doc);
+        let ty = field.ty;
+        quote_spanned! {ty.span()=>
+            ::sipcfg::__private::GroupField {
+                name: #name,
+                doc: #doc,
+                schema: <#ty as ::sipcfg::SettingsGroup>::schema,
+            }
+        }
+    });
+    quote! {
+        fn schema() -> &'static ::sipcfg::__private::GroupSchema {
+            static SCHEMA: ::sipcfg::__private::OnceLock<::sipcfg::__private::GroupSchema> =
+                ::sipcfg::__private::OnceLock::new();
+            SCHEMA.get_or_init(|| ::sipcfg::__private::GroupSchema {
+                type_name: #type_name,
+                type_id: ::sipcfg::__private::TypeId::of::<#ident>,
+                doc: #doc,
+                settings: ::std::vec![#(#settings),*],
+                groups: ::std::vec![#(#groups),*],
+            })
+        }
+    }
+}
+
+fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenStream {
+    let ty = field.ty;
+    let name = lit(&field.name);
+    let doc = lit(&field.doc);
+    let rust_type = lit(&quote!(#ty).to_string().replace(' ', ""));
+    let nillable = option_inner(ty).is_some();
+    let runtime = attrs.runtime.is_some();
+    let secret = attrs.secret.is_some();
+    let override_default = attrs.override_default.is_some();
+    let default = default_fn(field, attrs);
+    let correlation = match &attrs.check {
+        None => quote!(::core::option::Option::None),
+        Some(check) => {
+            let sibling = input
+                .fields
+                .iter()
+                .find(|f| *f.ident == check.sibling)
+                .expect("validated: the sibling exists");
+            let sibling_name = lit(&sibling.name);
+            let sibling_ty = sibling.ty;
+            let with = &check.with;
+            quote_spanned! {with.span()=>
+                ::core::option::Option::Some(::sipcfg::__private::Correlation {
+                    sibling: #sibling_name,
+                    check: |value, sibling| {
+                        ::sipcfg::__private::correlate::<#ty, #sibling_ty, _>(#with, value, sibling)
+                    },
+                })
+            }
+        }
+    };
+    quote! {
+        ::sipcfg::__private::SettingSchema {
+            name: #name,
+            doc: #doc,
+            rust_type: #rust_type,
+            nillable: #nillable,
+            runtime: #runtime,
+            secret: #secret,
+            override_default: #override_default,
+            default: #default,
+            ops: ::sipcfg::__private::SettingOps::of::<#ty>(),
+            correlation: #correlation,
+        }
+    }
+}
+
+/// The default as a `fn() -> SharedValue`; type errors point at the user's expression.
+fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
+    let ty = field.ty;
+    match (&attrs.default, option_inner(ty)) {
+        (Some(expr), Some(inner)) => quote_spanned! {expr.span()=>
+            || {
+                let value: #inner = ::core::convert::Into::into(#expr);
+                ::sipcfg::__private::shared::<#ty>(::core::option::Option::Some(value))
+            }
+        },
+        (Some(expr), None) => quote_spanned! {expr.span()=>
+            || {
+                let value: #ty = ::core::convert::Into::into(#expr);
+                ::sipcfg::__private::shared::<#ty>(value)
+            }
+        },
+        (None, Some(_)) => quote! {
+            || ::sipcfg::__private::shared::<#ty>(::core::option::Option::None)
+        },
+        // Refused by validation, except for overrides without default (also refused).
+        (None, None) => quote! {
+            || ::core::unreachable!("validated: non-nillable settings have a default")
+        },
+    }
+}
+
+/// The accessor methods of every field, reading through `group` (an expression of type
+/// `GroupRef<'lifetime>`).
+fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> TokenStream {
+    let mut methods = Vec::new();
+    for (ordinal, (field, _attrs)) in input.settings().enumerate() {
+        let ident = field.ident;
+        let ty = field.ty;
+        let set = format_ident!("set_{}", ident.to_string().trim_start_matches("r#"));
+        let reset = format_ident!("reset_{}", ident.to_string().trim_start_matches("r#"));
+        let doc = if field.doc.is_empty() {
+            format!("The `{}` setting.", field.name)
+        } else {
+            field.doc.clone()
+        };
+        let set_doc = format!(
+            "Assigns `{}`. A value that does not convert to `{}` changes nothing and is returned \
+             as an error.",
+            field.name,
+            quote!(#ty).to_string().replace(' ', "")
+        );
+        let reset_doc = format!(
+            "Resets `{}` to its default: its explicit value is removed from storage at the next save.",
+            field.name
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) -> #ty {
+                #group.get::<#ty>(#ordinal)
+            }
+            #[doc = #set_doc]
+            pub fn #set(
+                &self,
+                value: impl ::sipcfg::IntoSetting<#ty>,
+            ) -> ::core::result::Result<(), ::sipcfg::SettingError> {
+                #group.set::<#ty>(#ordinal, value)
+            }
+            #[doc = #reset_doc]
+            pub fn #reset(&self) {
+                #group.reset(#ordinal)
+            }
+        });
+    }
+    for (ordinal, field) in input.groups().enumerate() {
+        let ident = field.ident;
+        let ty = field.ty;
+        let doc = if field.doc.is_empty() {
+            format!("The `{}` group.", field.name)
+        } else {
+            field.doc.clone()
+        };
+        methods.push(quote_spanned! {ty.span()=>
+            #[doc = #doc]
+            pub fn #ident(&self) -> <#ty as ::sipcfg::SettingsGroup>::Ref<#lifetime> {
+                ::core::convert::From::from(#group.group(#ordinal))
+            }
+        });
+    }
+    quote!(#(#methods)*)
+}
+
+/// Hidden functions naming each setting's type, so that an extension's override is checked
+/// against the target's type by the compiler.
+fn type_markers(input: &Input, schema_path: TokenStream) -> TokenStream {
+    let ident = input.ident;
+    let markers = input.settings().map(|(field, _)| {
+        let marker = format_ident!(
+            "__sipcfg_type_of_{}",
+            field.name.replace(|c: char| !c.is_alphanumeric(), "_")
+        );
+        let ty = field.ty;
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            pub fn #marker() -> ::core::marker::PhantomData<#ty> {
+                ::core::marker::PhantomData
+            }
+        }
+    });
+    let names = input.fields.iter().map(|f| lit(&f.name));
+    quote! {
+        impl #ident {
+            /// Every stored name this type declares (for extension checks).
+            #[doc(hidden)]
+            pub const __SIPCFG_NAMES: &'static [&'static str] = &[#(#names),*];
+            #(#markers)*
+        }
+        impl ::sipcfg::ExtensionTarget for #ident {
+            fn target_schema() -> &'static ::sipcfg::__private::GroupSchema {
+                #schema_path()
+            }
+        }
+    }
+}
+
+/// The `{Name}Ref<'a>` accessor type shared by groups and extensions.
+fn ref_type(
+    input: &Input,
+    target_for_ext: &TokenStream,
+    snapshot_trait: TokenStream,
+) -> (syn::Ident, TokenStream) {
+    let ident = input.ident;
+    let vis = input.vis;
+    let reference = format_ident!("{}Ref", ident);
+    let group = quote!(self.0);
+    let methods = accessors(input, &group, &quote!('a));
+    let doc = format!("Typed accessors of the settings of [`{ident}`] in one object.");
+    let tokens = quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #reference<'a>(::sipcfg::GroupRef<'a>);
+
+        impl<'a> ::core::convert::From<::sipcfg::GroupRef<'a>> for #reference<'a> {
+            fn from(group: ::sipcfg::GroupRef<'a>) -> Self {
+                #reference(group)
+            }
+        }
+
+        impl<'a> #reference<'a> {
+            #methods
+
+            /// A plain copy of the current values.
+            pub fn snapshot(&self) -> #ident {
+                <#ident as #snapshot_trait>::snapshot(self.0)
+            }
+
+            /// The untyped view of this group.
+            pub fn group_ref(&self) -> ::sipcfg::GroupRef<'a> {
+                self.0
+            }
+
+            /// The accessors of extension `E` of this group.
+            pub fn ext<E: ::sipcfg::Extension<Target = #target_for_ext>>(&self) -> E::Ref<'a> {
+                ::core::convert::From::from(self.0.ext::<E>())
+            }
+        }
+    };
+    (reference, tokens)
+}
+
+fn group(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    let schema = schema_fn(input);
+    let (reference, ref_tokens) = ref_type(input, &quote!(#ident), quote!(::sipcfg::SettingsGroup));
+    let markers = type_markers(input, quote!(<#ident as ::sipcfg::SettingsGroup>::schema));
+    let snapshot = snapshot_fn(input);
+    quote! {
+        #ref_tokens
+
+        impl ::sipcfg::SettingsGroup for #ident {
+            type Ref<'a> = #reference<'a>;
+            #schema
+            #snapshot
+        }
+
+        #markers
+    }
+}
+
+fn object(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    let vis = input.vis;
+    let schema = schema_fn(input);
+    let handle = format_ident!("{}Handle", ident);
+    let group_expr = quote!(self.0.root());
+    let methods = accessors(input, &group_expr, &quote!('_));
+    let markers = type_markers(input, quote!(<#ident as ::sipcfg::SettingsObject>::schema));
+    let snapshot = snapshot_fn(input);
+    let group = match &input.attrs.group {
+        Some(group) => quote!(::core::option::Option::Some(#group)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (id, obtain) = match &input.attrs.id {
+        Some(id) => (
+            quote!(::core::option::Option::Some(#id)),
+            quote! {
+                /// The object in `manager` (loaded and activated at first use).
+                pub fn get(
+                    manager: &::sipcfg::ConfigurationManager,
+                ) -> ::core::result::Result<::sipcfg::Object<Self>, ::sipcfg::ConfigurationError> {
+                    ::sipcfg::Object::global(manager)
+                }
+            },
+        ),
+        None => (
+            quote!(::core::option::Option::None),
+            quote! {
+                /// The object `id` in `manager`: the live one, else the stored one, else a new one
+                /// (stored at its first save).
+                pub fn get(
+                    manager: &::sipcfg::ConfigurationManager,
+                    id: &str,
+                ) -> ::core::result::Result<::sipcfg::Object<Self>, ::sipcfg::ConfigurationError> {
+                    ::sipcfg::Object::get_or_create(manager, id)
+                }
+
+                /// The object `id` in `manager` if it is live or stored.
+                pub fn get_existing(
+                    manager: &::sipcfg::ConfigurationManager,
+                    id: &str,
+                ) -> ::core::result::Result<
+                    ::core::option::Option<::sipcfg::Object<Self>>,
+                    ::sipcfg::ConfigurationError,
+                > {
+                    ::sipcfg::Object::get_existing(manager, id)
+                }
+
+                /// The ids of every stored or live object of this type, sorted.
+                pub fn ids(
+                    manager: &::sipcfg::ConfigurationManager,
+                ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, ::sipcfg::ConfigurationError> {
+                    ::sipcfg::Object::<Self>::ids(manager)
+                }
+            },
+        ),
+    };
+    let handle_doc = format!(
+        "Typed accessors of a [`{ident}`] object, reached through `Object<{ident}>`'s `Deref`."
+    );
+    quote! {
+        #[doc = #handle_doc]
+        #[derive(Clone)]
+        #vis struct #handle(::sipcfg::RawObject);
+
+        impl ::core::convert::From<::sipcfg::RawObject> for #handle {
+            fn from(raw: ::sipcfg::RawObject) -> Self {
+                #handle(raw)
+            }
+        }
+
+        impl ::core::convert::AsRef<::sipcfg::RawObject> for #handle {
+            fn as_ref(&self) -> &::sipcfg::RawObject {
+                &self.0
+            }
+        }
+
+        impl ::core::fmt::Debug for #handle {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl #handle {
+            #methods
+        }
+
+        impl ::sipcfg::SettingsObject for #ident {
+            const GROUP: ::core::option::Option<&'static str> = #group;
+            const ID: ::core::option::Option<&'static str> = #id;
+            type Handle = #handle;
+            #schema
+            #snapshot
+        }
+
+        impl #ident {
+            #obtain
+
+            /// Registers extension `E` of this object with `manager` (spec: `register_extension`).
+            pub fn register_extension<E: ::sipcfg::Extension<Target = Self>>(
+                manager: &::sipcfg::ConfigurationManager,
+            ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
+                manager.register_extension::<E>()
+            }
+        }
+
+        #markers
+    }
+}
+
+fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
+    let ident = input.ident;
+    let schema = schema_fn(input);
+    let (reference, ref_tokens) = ref_type(input, &quote!(#target), quote!(::sipcfg::Extension));
+    let snapshot = snapshot_fn(input);
+    // Names must not clash with the target's own, unless overriding a default; an override must
+    // name a setting of the same type.
+    let checks = input.settings().map(|(field, attrs)| {
+        let name = lit(&field.name);
+        if attrs.override_default.is_some() {
+            let marker = format_ident!(
+                "__sipcfg_type_of_{}",
+                field.name.replace(|c: char| !c.is_alphanumeric(), "_")
+            );
+            let ty = field.ty;
+            quote_spanned! {field.ty.span()=>
+                #[allow(dead_code, non_snake_case)]
+                fn #marker() {
+                    let _: ::core::marker::PhantomData<#ty> = <#target>::#marker();
+                }
+            }
+        } else {
+            let message = lit(&format!(
+                "extension `{ident}`: `{}` is already declared by the target; add `override_default` to replace its default",
+                field.name
+            ));
+            quote_spanned! {field.name_span=>
+                const _: () = ::core::assert!(
+                    !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
+                    #message
+                );
+            }
+        }
+    });
+    let group_checks = input.groups().map(|field| {
+        let name = lit(&field.name);
+        let message = lit(&format!(
+            "extension `{ident}`: `{}` is already declared by the target; extend that group's type instead",
+            field.name
+        ));
+        quote_spanned! {field.name_span=>
+            const _: () = ::core::assert!(
+                !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
+                #message
+            );
+        }
+    });
+    let target_check = quote_spanned! {target.span()=>
+        impl ::sipcfg::Extension for #ident {
+            type Target = #target;
+            type Ref<'a> = #reference<'a>;
+            #schema
+            #snapshot
+        }
+    };
+    quote! {
+        #ref_tokens
+        #target_check
+        const _: () = {
+            #(#checks)*
+            #(#group_checks)*
+        };
+    }
+}
+
+/// `fn snapshot(group: GroupRef<'_>) -> Self`: a plain copy of the current values.
+fn snapshot_fn(input: &Input) -> TokenStream {
+    let mut setting_ordinal = 0usize;
+    let mut group_ordinal = 0usize;
+    let inits = input.fields.iter().map(|field| {
+        let ident = field.ident;
+        let ty = field.ty;
+        match field.role {
+            Role::Setting(_) => {
+                let ordinal = setting_ordinal;
+                setting_ordinal += 1;
+                quote!(#ident: group.get::<#ty>(#ordinal))
+            }
+            Role::Group => {
+                let ordinal = group_ordinal;
+                group_ordinal += 1;
+                quote_spanned! {ty.span()=>
+                    #ident: <#ty as ::sipcfg::SettingsGroup>::snapshot(group.group(#ordinal))
+                }
+            }
+        }
+    });
+    let body = if input.fields.is_empty() && input.is_unit {
+        quote!(Self)
+    } else {
+        quote!(Self { #(#inits),* })
+    };
+    quote! {
+        fn snapshot(group: ::sipcfg::GroupRef<'_>) -> Self {
+            let _ = &group;
+            #body
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Checks of a parsed declaration. Every mistake is reported at the tokens that make it.
+
+use std::collections::BTreeMap;
+
+use crate::ast::{option_inner, Input, Kind, Role};
+use crate::attr::Errors;
+
+pub fn check(input: &Input, errors: &mut Errors) {
+    if let Some(param) = input.generics.params.first() {
+        errors.spanned(
+            syn::spanned::Spanned::span(param),
+            "settings declarations cannot be generic",
+        );
+    }
+    match input.kind {
+        Kind::Object => {}
+        Kind::Group => {
+            if let Some(id) = &input.attrs.id {
+                errors.spanned(
+                    id.span(),
+                    "a settings group has no id: only a SettingsObject can have a static `id`",
+                );
+            }
+            if let Some(group) = &input.attrs.group {
+                errors.spanned(
+                    group.span(),
+                    "a settings group is stored inside its object: only a SettingsObject has a `group`",
+                );
+            }
+        }
+        Kind::Extension => {
+            if let Some(id) = &input.attrs.id {
+                errors.spanned(
+                    id.span(),
+                    "an extension has no id of its own: its settings are stored in the target's entry",
+                );
+            }
+            if let Some(group) = &input.attrs.group {
+                errors.spanned(
+                    group.span(),
+                    "an extension is stored in its target's entry: it has no `group`",
+                );
+            }
+        }
+    }
+
+    let mut names: BTreeMap<&str, &syn::Ident> = BTreeMap::new();
+    for field in &input.fields {
+        if let Some(first) = names.get(field.name.as_str()) {
+            errors.spanned(
+                field.name_span,
+                format!(
+                    "`{}` is already stored under the name \"{}\" (field `{}`): two settings cannot share a stored name",
+                    field.ident, field.name, first
+                ),
+            );
+        } else {
+            names.insert(&field.name, field.ident);
+        }
+        if field.name.is_empty() {
+            errors.spanned(field.name_span, "a stored name must not be empty");
+        }
+        if field.name == "__id__" {
+            errors.spanned(field.name_span, "`__id__` is reserved for the object's id");
+        }
+    }
+
+    for (field, attrs) in input.settings() {
+        let optional = option_inner(field.ty).is_some();
+        if let (Some(span), false) = (attrs.nillable, optional) {
+            errors.spanned(
+                span,
+                format!(
+                    "`nillable` needs an `Option<...>` type: declare `{}: Option<...>`",
+                    field.ident
+                ),
+            );
+        }
+        if attrs.default.is_none() && !optional && attrs.override_default.is_none() {
+            errors.spanned(
+                field.ident.span(),
+                format!(
+                    "setting `{}` is not nillable and has no default: add `#[setting(default = ...)]` \
+                     or make it an `Option<...>`",
+                    field.ident
+                ),
+            );
+        }
+        if let Some(span) = attrs.override_default {
+            if input.kind != Kind::Extension {
+                errors.spanned(
+                    span,
+                    "`override_default` is only for extensions (#[extend(Target)])",
+                );
+            } else if attrs.default.is_none() {
+                errors.spanned(span, "`override_default` replaces the target's default: give the new one with `default = ...`");
+            }
+        }
+        if let Some(check) = &attrs.check {
+            let sibling = input.fields.iter().find(|f| *f.ident == check.sibling);
+            match sibling.map(|f| &f.role) {
+                Some(Role::Setting(_)) => {}
+                Some(Role::Group) => errors.spanned(
+                    check.sibling.span(),
+                    "the sibling of a check must be a setting, not a group",
+                ),
+                None => errors.spanned(
+                    check.sibling.span(),
+                    format!(
+                        "no setting `{}` in this struct to check against",
+                        check.sibling
+                    ),
+                ),
+            }
+        }
+    }
+}

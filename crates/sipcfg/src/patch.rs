@@ -1,0 +1,185 @@
+//! [`Patch`]: partial data merged into the document by
+//! [`ConfigurationManager::update`](crate::ConfigurationManager::update).
+//!
+//! The spec's `update` takes "partial data": a setting's new value, the marker that resets a
+//! setting to its default (which removes it from storage), or a nested group to merge. A plain
+//! [`Data`] converts into a patch that sets every value it holds and merges every group.
+
+use std::collections::BTreeMap;
+
+use crate::{Data, Value};
+
+/// What to do with one name of a group when merging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatchValue {
+    /// Store this value (a [`Value::Group`] replaces the whole stored group).
+    Set(Value),
+    /// Reset to the default: remove the name from storage (the spec's `DefaultValue`).
+    Default,
+    /// Merge into the stored group of this name (created if missing, replacing a non-group).
+    Merge(Patch),
+}
+
+/// Partial data for a group: names to [`PatchValue`]s. Names not mentioned are left as stored.
+///
+/// ```
+/// use sipcfg::{Patch, PatchValue, Value};
+///
+/// let mut tls = Patch::new();
+/// tls.set("verify_server", "true");
+/// let mut patch = Patch::new();
+/// patch.reset("display_name");
+/// patch.merge("tls", tls);
+/// assert_eq!(patch.get("display_name"), Some(&PatchValue::Default));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patch {
+    entries: BTreeMap<String, PatchValue>,
+}
+
+impl Patch {
+    /// An empty patch (changes nothing).
+    pub fn new() -> Self {
+        Patch::default()
+    }
+
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Stores `value` under `name`.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) -> &mut Self {
+        self.entries
+            .insert(name.into(), PatchValue::Set(value.into()));
+        self
+    }
+
+    /// Removes `name` from storage.
+    pub fn reset(&mut self, name: impl Into<String>) -> &mut Self {
+        self.entries.insert(name.into(), PatchValue::Default);
+        self
+    }
+
+    /// Merges `patch` into the group `name`.
+    pub fn merge(&mut self, name: impl Into<String>, patch: Patch) -> &mut Self {
+        self.entries.insert(name.into(), PatchValue::Merge(patch));
+        self
+    }
+
+    /// The sub-patch for group `name`, created when missing (replacing any other entry).
+    pub fn group_mut(&mut self, name: &str) -> &mut Patch {
+        let entry = self
+            .entries
+            .entry(name.to_owned())
+            .or_insert_with(|| PatchValue::Merge(Patch::new()));
+        if !matches!(entry, PatchValue::Merge(_)) {
+            *entry = PatchValue::Merge(Patch::new());
+        }
+        match entry {
+            PatchValue::Merge(patch) => patch,
+            _ => unreachable!("entry was just made a merge"),
+        }
+    }
+
+    /// What the patch does to `name`.
+    pub fn get(&self, name: &str) -> Option<&PatchValue> {
+        self.entries.get(name)
+    }
+
+    /// The entries, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &PatchValue)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The first empty name in the patch, as a path of names, if any.
+    pub(crate) fn find_empty_name(&self) -> Option<Vec<String>> {
+        for (name, value) in &self.entries {
+            if name.is_empty() {
+                return Some(vec![String::new()]);
+            }
+            if let PatchValue::Merge(inner) = value {
+                if let Some(mut path) = inner.find_empty_name() {
+                    path.insert(0, name.clone());
+                    return Some(path);
+                }
+            }
+        }
+        None
+    }
+
+    /// Applies the patch to `group`. Groups that end up empty because of it are removed, except
+    /// `group` itself (its caller decides).
+    pub(crate) fn apply_to(&self, group: &mut Data) {
+        for (name, change) in &self.entries {
+            match change {
+                PatchValue::Set(value) => {
+                    group.insert(name.clone(), value.clone());
+                }
+                PatchValue::Default => {
+                    group.remove(name);
+                }
+                PatchValue::Merge(inner) => {
+                    let child = group.group_entry(name);
+                    inner.apply_to(child);
+                    if child.is_empty() {
+                        group.remove(name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl From<Data> for Patch {
+    /// Every value of `data` is set, every group merged.
+    fn from(data: Data) -> Self {
+        let mut patch = Patch::new();
+        for (name, value) in &data {
+            match value {
+                Value::Group(group) => {
+                    patch.merge(name.clone(), Patch::from(group.clone()));
+                }
+                other => {
+                    patch.set(name.clone(), other.clone());
+                }
+            }
+        }
+        patch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_sets_resets_and_prunes_empty_groups() {
+        let mut stored = Data::new();
+        stored.insert("keep", "1");
+        stored.insert("drop", "2");
+        let mut inner = Data::new();
+        inner.insert("only", "x");
+        stored.insert("grp", inner);
+
+        let mut grp = Patch::new();
+        grp.reset("only");
+        let mut patch = Patch::new();
+        patch.reset("drop").set("new", "3").merge("grp", grp);
+        patch.apply_to(&mut stored);
+
+        let expected: Data = [("keep", "1"), ("new", "3")].into_iter().collect();
+        assert_eq!(stored, expected);
+    }
+
+    #[test]
+    fn merge_replaces_a_non_group_value() {
+        let mut stored: Data = [("g", "scalar")].into_iter().collect();
+        let mut g = Patch::new();
+        g.set("k", "v");
+        let mut patch = Patch::new();
+        patch.merge("g", g);
+        patch.apply_to(&mut stored);
+        assert_eq!(stored.get_path(&["g", "k"]), Some(&Value::from("v")));
+    }
+}

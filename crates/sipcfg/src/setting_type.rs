@@ -1,0 +1,385 @@
+//! [`SettingType`]: how a setting's value converts to and from its stored form (the spec's
+//! `__getstate__`/`__setstate__`), with the built-in types of the spec: `bool`, the integers,
+//! `String`, lists of any setting type and `Option<T>` for nillable settings.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{Value, ValueError};
+
+/// A type that a setting can hold.
+///
+/// The stored form is a [`Value`]: a string, a list of strings, or a group for complex values.
+/// Implement this trait for your own types; validate in [`from_stored`](Self::from_stored) (and in
+/// your constructors) so that an invalid value can never be assigned.
+///
+/// ```
+/// use sipcfg::{SettingType, TypeInfo, Value, ValueError};
+///
+/// /// A volume from 0 to 100.
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// struct Volume(u8);
+///
+/// impl SettingType for Volume {
+///     fn from_stored(value: &Value) -> Result<Self, ValueError> {
+///         let n = u8::from_stored(value)?;
+///         if n > 100 {
+///             return Err(ValueError::expected("a volume from 0 to 100", n));
+///         }
+///         Ok(Volume(n))
+///     }
+///     fn to_stored(&self) -> Value {
+///         self.0.to_stored()
+///     }
+///     fn type_info() -> TypeInfo {
+///         TypeInfo::new("Volume").with_format("an integer from 0 to 100")
+///     }
+/// }
+///
+/// assert_eq!(Volume::from_stored(&Value::from("42")), Ok(Volume(42)));
+/// assert!(Volume::parse_text("101").is_err());
+/// ```
+pub trait SettingType: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
+    /// Rebuilds a value from its stored form, checking it.
+    fn from_stored(value: &Value) -> Result<Self, ValueError>;
+
+    /// The stored form: a string, a list of strings, or a group.
+    fn to_stored(&self) -> Value;
+
+    /// Parses a value as a person types it (on a command line). The default treats the text as
+    /// the stored string.
+    fn parse_text(text: &str) -> Result<Self, ValueError> {
+        Self::from_stored(&Value::String(text.to_owned()))
+    }
+
+    /// The form shown to people. The default is the stored text (list items joined by `, `).
+    fn display(&self) -> String {
+        display_stored(&self.to_stored())
+    }
+
+    /// What the type accepts, for tools that describe settings.
+    fn type_info() -> TypeInfo;
+}
+
+/// What a setting type accepts, for tools that describe settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeInfo {
+    /// The type's name, e.g. `bool`, `Port`, `list of SIPTransport`.
+    pub name: String,
+    /// How values are written, e.g. `an integer from 0 to 65535`.
+    pub format: Option<String>,
+    /// The complete set of accepted values, when it is small.
+    pub allowed_values: Option<Vec<String>>,
+}
+
+impl TypeInfo {
+    /// A type called `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        TypeInfo {
+            name: name.into(),
+            format: None,
+            allowed_values: None,
+        }
+    }
+
+    /// Adds a description of how values are written.
+    pub fn with_format(mut self, format: impl Into<String>) -> Self {
+        self.format = Some(format.into());
+        self
+    }
+
+    /// Adds the complete list of accepted values.
+    pub fn with_allowed_values<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        values: I,
+    ) -> Self {
+        self.allowed_values = Some(values.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The text of a stored value: strings as they are, list items joined by `, `, nothing as
+/// `None`, groups as `name=value` pairs.
+pub fn display_stored(value: &Value) -> String {
+    match value {
+        Value::Nothing => "None".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::List(items) => items.join(", "),
+        Value::Group(group) => group
+            .iter()
+            .map(|(name, value)| format!("{name}={}", display_stored(value)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The stored string, or an error saying a string was expected.
+pub fn expect_string(value: &Value) -> Result<&str, ValueError> {
+    match value {
+        Value::String(s) => Ok(s),
+        other => Err(ValueError::new(format!(
+            "expected a string, found {}",
+            other.kind()
+        ))),
+    }
+}
+
+impl SettingType for bool {
+    fn from_stored(value: &Value) -> Result<Self, ValueError> {
+        let text = expect_string(value)?;
+        match text.to_lowercase().as_str() {
+            "yes" | "true" | "on" | "1" => Ok(true),
+            "no" | "false" | "off" | "0" => Ok(false),
+            _ => Err(ValueError::expected(
+                "a boolean (yes, true, on, 1 / no, false, off, 0)",
+                text,
+            )),
+        }
+    }
+
+    fn to_stored(&self) -> Value {
+        Value::from(if *self { "true" } else { "false" })
+    }
+
+    fn display(&self) -> String {
+        if *self { "True" } else { "False" }.to_owned()
+    }
+
+    fn type_info() -> TypeInfo {
+        TypeInfo::new("bool")
+            .with_format("true or false (also yes/no, on/off, 1/0)")
+            .with_allowed_values(["true", "false"])
+    }
+}
+
+macro_rules! integer_setting_types {
+    ($($int:ty),*) => {$(
+        impl SettingType for $int {
+            fn from_stored(value: &Value) -> Result<Self, ValueError> {
+                let text = expect_string(value)?;
+                text.trim().parse::<$int>().map_err(|_| {
+                    ValueError::expected(
+                        format_args!(
+                            "an integer from {} to {}",
+                            <$int>::MIN,
+                            <$int>::MAX
+                        ),
+                        text,
+                    )
+                })
+            }
+
+            fn to_stored(&self) -> Value {
+                Value::String(self.to_string())
+            }
+
+            fn type_info() -> TypeInfo {
+                TypeInfo::new(stringify!($int)).with_format(format!(
+                    "an integer from {} to {}",
+                    <$int>::MIN,
+                    <$int>::MAX
+                ))
+            }
+        }
+    )*};
+}
+
+integer_setting_types!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+impl SettingType for String {
+    fn from_stored(value: &Value) -> Result<Self, ValueError> {
+        expect_string(value).map(str::to_owned)
+    }
+
+    fn to_stored(&self) -> Value {
+        Value::String(self.clone())
+    }
+
+    fn type_info() -> TypeInfo {
+        TypeInfo::new("string")
+    }
+}
+
+/// Lists are stored as lists of their items' stored strings. On a command line they are typed
+/// comma-separated; an empty text is the empty list.
+impl<T: SettingType> SettingType for Vec<T> {
+    fn from_stored(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::List(items) => items
+                .iter()
+                .map(|item| T::from_stored(&Value::String(item.clone())))
+                .collect(),
+            other => Err(ValueError::new(format!(
+                "expected a list, found {}",
+                other.kind()
+            ))),
+        }
+    }
+
+    fn to_stored(&self) -> Value {
+        Value::List(
+            self.iter()
+                .map(|item| match item.to_stored() {
+                    Value::String(s) => s,
+                    other => display_stored(&other),
+                })
+                .collect(),
+        )
+    }
+
+    fn parse_text(text: &str) -> Result<Self, ValueError> {
+        if text.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        text.split(',')
+            .map(|item| T::parse_text(item.trim()))
+            .collect()
+    }
+
+    fn display(&self) -> String {
+        self.iter().map(T::display).collect::<Vec<_>>().join(", ")
+    }
+
+    fn type_info() -> TypeInfo {
+        let item = T::type_info();
+        let mut info = TypeInfo::new(format!("list of {}", item.name))
+            .with_format("items separated by commas");
+        info.allowed_values = item.allowed_values;
+        info
+    }
+}
+
+/// A nillable setting: `None` is stored as nothing (`name =` in the text file).
+impl<T: SettingType> SettingType for Option<T> {
+    fn from_stored(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Nothing => Ok(None),
+            other => T::from_stored(other).map(Some),
+        }
+    }
+
+    fn to_stored(&self) -> Value {
+        self.as_ref().map_or(Value::Nothing, T::to_stored)
+    }
+
+    fn parse_text(text: &str) -> Result<Self, ValueError> {
+        T::parse_text(text).map(Some)
+    }
+
+    fn display(&self) -> String {
+        self.as_ref().map_or_else(|| "None".to_owned(), T::display)
+    }
+
+    fn type_info() -> TypeInfo {
+        T::type_info()
+    }
+}
+
+/// A value accepted by a typed setter: anything the setting's type can be made from with
+/// `TryFrom`, so `set_port(5060)` works for a `Port` and fails, changing nothing, for 70000.
+pub trait IntoSetting<T> {
+    /// Converts, or says why not.
+    fn into_setting(self) -> Result<T, ValueError>;
+}
+
+impl<T, V> IntoSetting<T> for V
+where
+    T: SettingType + TryFrom<V>,
+    <T as TryFrom<V>>::Error: Into<ValueError>,
+{
+    fn into_setting(self) -> Result<T, ValueError> {
+        T::try_from(self).map_err(Into::into)
+    }
+}
+
+/// A setting value whose type is known only at run time (used by diffs, tools and storage).
+pub trait DynValue: Any + Send + Sync + fmt::Debug {
+    /// The stored form.
+    fn to_stored(&self) -> Value;
+    /// The form shown to people.
+    fn display(&self) -> String;
+    /// Equality with a value of any type (false across types).
+    fn eq_dyn(&self, other: &dyn DynValue) -> bool;
+    /// As `Any`, to downcast to the concrete type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: SettingType> DynValue for T {
+    fn to_stored(&self) -> Value {
+        SettingType::to_stored(self)
+    }
+
+    fn display(&self) -> String {
+        SettingType::display(self)
+    }
+
+    fn eq_dyn(&self, other: &dyn DynValue) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl dyn DynValue {
+    /// The value as `T`, if it is one.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.as_any().downcast_ref::<T>()
+    }
+}
+
+/// A shared, type-erased setting value.
+pub type SharedValue = Arc<dyn DynValue>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bool_reads_the_spec_words_in_any_case_and_writes_true_false() {
+        for word in ["yes", "TRUE", "On", "1"] {
+            assert_eq!(bool::from_stored(&Value::from(word)), Ok(true), "{word}");
+        }
+        for word in ["no", "False", "OFF", "0"] {
+            assert_eq!(bool::from_stored(&Value::from(word)), Ok(false), "{word}");
+        }
+        for word in ["", "2", "yess", "enabled"] {
+            assert!(bool::from_stored(&Value::from(word)).is_err(), "{word}");
+        }
+        assert_eq!(SettingType::to_stored(&true), Value::from("true"));
+        assert_eq!(SettingType::to_stored(&false), Value::from("false"));
+    }
+
+    #[test]
+    fn integers_check_their_range() {
+        assert_eq!(u16::from_stored(&Value::from("65535")), Ok(65535));
+        let err = u16::from_stored(&Value::from("65536")).unwrap_err();
+        assert!(err.message().contains("0 to 65535"), "{err}");
+        assert!(u8::from_stored(&Value::from("-1")).is_err());
+        assert_eq!(i32::from_stored(&Value::from("-5")), Ok(-5));
+        assert!(i32::from_stored(&Value::from(vec!["1"])).is_err());
+        assert_eq!(SettingType::to_stored(&42u32), Value::from("42"));
+    }
+
+    #[test]
+    fn lists_and_options() {
+        let stored = Value::from(vec!["1", "2"]);
+        assert_eq!(Vec::<u8>::from_stored(&stored), Ok(vec![1, 2]));
+        assert_eq!(SettingType::to_stored(&vec![1u8, 2]), stored);
+        assert_eq!(Vec::<u8>::parse_text("1, 2,3"), Ok(vec![1, 2, 3]));
+        assert_eq!(Vec::<u8>::parse_text(""), Ok(vec![]));
+        assert_eq!(Option::<u8>::from_stored(&Value::Nothing), Ok(None));
+        assert_eq!(SettingType::to_stored(&None::<u8>), Value::Nothing);
+        assert!(u8::from_stored(&Value::Nothing).is_err());
+    }
+
+    #[test]
+    fn into_setting_uses_try_from() {
+        let ok: Result<u16, _> = 5060u32.into_setting();
+        assert_eq!(ok, Ok(5060));
+        let text: Result<String, _> = "x".into_setting();
+        assert_eq!(text, Ok("x".to_owned()));
+    }
+}
