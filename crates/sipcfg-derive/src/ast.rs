@@ -51,31 +51,16 @@ impl Field<'_> {
 }
 
 impl<'a> Input<'a> {
-    /// Builds the model from a derive input; shape errors (enum, tuple struct) are reported.
+    /// Builds the model from a derive input; shape errors (enum, union) are reported.
     pub fn from_derive(input: &'a DeriveInput, kind: Kind, errors: &mut Errors) -> Option<Self> {
-        let what = match kind {
-            Kind::Object => "SettingsObject",
-            Kind::Group => "SettingsGroup",
-            Kind::Extension => "an extension",
-        };
         let fields = match &input.data {
             Data::Struct(data) => &data.fields,
             Data::Enum(data) => {
-                errors.spanned(
-                    data.enum_token.span(),
-                    format!(
-                        "{what} can only be derived on a struct with named fields, not an enum"
-                    ),
-                );
+                errors.spanned(data.enum_token.span(), shape_error(kind, "an enum"));
                 return None;
             }
             Data::Union(data) => {
-                errors.spanned(
-                    data.union_token.span(),
-                    format!(
-                        "{what} can only be derived on a struct with named fields, not a union"
-                    ),
-                );
+                errors.spanned(data.union_token.span(), shape_error(kind, "a union"));
                 return None;
             }
         };
@@ -99,13 +84,12 @@ impl<'a> Input<'a> {
         kind: Kind,
         errors: &mut Errors,
     ) -> Option<Self> {
+        // The struct's attributes first, so that errors are reported in source order.
+        let struct_attrs = attr::struct_attrs(attrs, errors);
         let named = match fields {
             Fields::Named(named) => &named.named,
             Fields::Unnamed(unnamed) => {
-                errors.spanned(
-                    unnamed.span(),
-                    "settings must be named fields: a tuple struct cannot declare settings",
-                );
+                errors.spanned(unnamed.span(), shape_error(kind, "a tuple struct"));
                 return None;
             }
             Fields::Unit => {
@@ -116,7 +100,7 @@ impl<'a> Input<'a> {
                     generics,
                     doc: attr::doc(attrs),
                     kind,
-                    attrs: attr::struct_attrs(attrs, errors),
+                    attrs: struct_attrs,
                     fields: Vec::new(),
                     is_unit: true,
                 });
@@ -167,7 +151,7 @@ impl<'a> Input<'a> {
             generics,
             doc: attr::doc(attrs),
             kind,
-            attrs: attr::struct_attrs(attrs, errors),
+            attrs: struct_attrs,
             fields: model,
             is_unit: false,
         })
@@ -181,6 +165,21 @@ impl<'a> Input<'a> {
 
     pub fn groups(&self) -> impl Iterator<Item = &Field<'a>> {
         self.fields.iter().filter(|f| matches!(f.role, Role::Group))
+    }
+}
+
+/// "`SettingsObject` can only be derived on a struct with named fields, not {what}".
+pub fn shape_error(kind: Kind, not: &str) -> String {
+    match kind {
+        Kind::Object => {
+            format!("`SettingsObject` can only be derived on a struct with named fields, not {not}")
+        }
+        Kind::Group => {
+            format!("`SettingsGroup` can only be derived on a struct with named fields, not {not}")
+        }
+        Kind::Extension => {
+            format!("`#[extend(...)]` can only be used on a struct with named fields, not {not}")
+        }
     }
 }
 

@@ -9,10 +9,12 @@ use syn::{Attribute, Expr, Ident, LitStr, Path};
 #[derive(Default)]
 pub struct Errors {
     error: Option<syn::Error>,
+    count: usize,
 }
 
 impl Errors {
     pub fn push(&mut self, error: syn::Error) {
+        self.count += 1;
         match &mut self.error {
             Some(existing) => existing.combine(error),
             None => self.error = Some(error),
@@ -21,6 +23,11 @@ impl Errors {
 
     pub fn spanned(&mut self, span: Span, message: impl std::fmt::Display) {
         self.push(syn::Error::new(span, message));
+    }
+
+    /// How many errors were pushed so far (to tell whether a step added any).
+    pub fn count(&self) -> usize {
+        self.count
     }
 
     pub fn finish(self) -> Result<(), syn::Error> {
@@ -38,8 +45,11 @@ pub struct StructAttrs {
 /// `#[setting(...)]` on a field.
 #[derive(Default)]
 pub struct SettingAttrs {
-    /// The span of the `#[setting]` attribute, if present.
+    /// The span of the `setting` word of the `#[setting]` attribute, if present.
     pub span: Option<Span>,
+    /// The attribute had errors (an unknown or malformed key): checks that could be their
+    /// consequence, like a missing default after a misspelled `default`, are not reported.
+    pub malformed: bool,
     pub default: Option<Expr>,
     pub nillable: Option<Span>,
     pub runtime: Option<Span>,
@@ -128,12 +138,17 @@ pub fn struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
 
 pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
     let mut result = SettingAttrs::default();
+    let before = errors.count();
     for attr in attrs.iter().filter(|a| a.path().is_ident("setting")) {
         if result.span.is_some() {
-            errors.spanned(attr.span(), "duplicate `#[setting]` attribute");
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "duplicate `#[setting]` attribute: give all of a setting's options in one \
+                 `#[setting(...)]`",
+            ));
             continue;
         }
-        result.span = Some(attr.span());
+        result.span = Some(attr.path().span());
         if matches!(attr.meta, syn::Meta::Path(_)) {
             continue;
         }
@@ -160,14 +175,28 @@ pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
                     let mut sibling = None;
                     let mut with = None;
                     meta.parse_nested_meta(|inner| {
-                        if inner.path.is_ident("sibling") {
-                            sibling = Some(inner.value()?.parse::<Ident>()?);
-                        } else if inner.path.is_ident("with") {
-                            with = Some(inner.value()?.parse::<Path>()?);
-                        } else {
-                            return Err(
-                                inner.error("expected `sibling = name` or `with = function`")
-                            );
+                        let Some(inner_key) = inner.path.get_ident().cloned() else {
+                            return Err(inner
+                                .error("expected `sibling = setting_name` or `with = function`"));
+                        };
+                        match inner_key.to_string().as_str() {
+                            "sibling" => {
+                                let value = inner.value()?.parse::<Ident>()?;
+                                once(&mut sibling, value, &inner_key, errors);
+                            }
+                            "with" => {
+                                let value = inner.value()?.parse::<Path>()?;
+                                once(&mut with, value, &inner_key, errors);
+                            }
+                            other => {
+                                return Err(syn::Error::new(
+                                    inner_key.span(),
+                                    format!(
+                                        "unknown check attribute `{other}`: expected \
+                                         `sibling = setting_name` or `with = function`"
+                                    ),
+                                ))
+                            }
                         }
                         Ok(())
                     })?;
@@ -177,7 +206,7 @@ pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
                         }
                         _ => errors.spanned(
                             key.span(),
-                            "`check` needs both `sibling = name` and `with = function`",
+                            "`check` needs both `sibling = setting_name` and `with = function`",
                         ),
                     }
                 }
@@ -200,6 +229,7 @@ pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
             errors.push(error);
         }
     }
+    result.malformed = errors.count() > before;
     result
 }
 
@@ -207,18 +237,33 @@ pub fn group_attrs(attrs: &[Attribute], errors: &mut Errors) -> Option<GroupAttr
     let mut result: Option<GroupAttrs> = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("group")) {
         if result.is_some() {
-            errors.spanned(attr.span(), "duplicate `#[group]` attribute");
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "duplicate `#[group]` attribute",
+            ));
             continue;
         }
         let mut group = GroupAttrs { name: None };
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             let parsed = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("name") {
-                    group.name = Some(meta.value()?.parse()?);
-                    Ok(())
+                let key = meta
+                    .path
+                    .get_ident()
+                    .cloned()
+                    .ok_or_else(|| meta.error("expected `name = \"...\"`"))?;
+                if key == "name" {
+                    let value: LitStr = meta.value()?.parse()?;
+                    once(&mut group.name, value, &key, errors);
                 } else {
-                    Err(meta.error("unknown group attribute: expected `name = \"...\"`"))
+                    errors.spanned(
+                        key.span(),
+                        format!("unknown group attribute `{key}`: expected `name = \"...\"`"),
+                    );
+                    if meta.input.peek(syn::Token![=]) {
+                        let _: Expr = meta.value()?.parse()?;
+                    }
                 }
+                Ok(())
             });
             if let Err(error) = parsed {
                 errors.push(error);

@@ -76,7 +76,13 @@ pub fn check(input: &Input, errors: &mut Errors) {
                 ),
             );
         }
-        if attrs.default.is_none() && !optional && attrs.override_default.is_none() {
+        // After a malformed `#[setting]` (a misspelled `default`, say), a missing default is a
+        // consequence of the error already reported.
+        if attrs.default.is_none()
+            && !optional
+            && attrs.override_default.is_none()
+            && !attrs.malformed
+        {
             errors.spanned(
                 field.ident.span(),
                 format!(

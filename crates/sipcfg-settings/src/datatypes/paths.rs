@@ -181,10 +181,13 @@ macro_rules! path_type {
 path_type! {
     /// A file system path, relative or absolute (`tls.ca_list`, `tls.certificate`).
     ///
-    /// Any non-empty text without NUL characters; stored normalized lexically (see the
-    /// [module documentation](self)), e.g. `tls/./user@example.com.crt` is stored as
-    /// `tls/user@example.com.crt`. [`normalized`](Path::normalized) gives the path to use,
-    /// with a leading `~` expanded.
+    /// Any non-empty text without NUL characters, POSIX-style (`/` separates components).
+    /// Stored normalized lexically, without touching the file system: `a//b`, `a/./b` and
+    /// `a/b/` become `a/b`, `a/x/../b` becomes `a/b` (`..` at the root is dropped; a leading
+    /// `..` of a relative path stays), e.g. `tls/./user@example.com.crt` is stored as
+    /// `tls/user@example.com.crt`. A leading `~` (the home directory) is kept in the stored
+    /// text, and `~/..` stays as it is; [`normalized`](Path::normalized) gives the path to use,
+    /// with a leading `~` expanded from `$HOME` (`~user` is not expanded).
     ///
     /// ```
     /// use sipcfg_settings::datatypes::Path;
@@ -207,8 +210,8 @@ path_type! {
     /// An absolute path: `/...`, or `~/...` for a path in the home directory
     /// (`user_data_directory`, `resources_directory`, the `sounds` files).
     ///
-    /// Stored normalized lexically (see the [module documentation](self)), with a leading `~`
-    /// kept; [`normalized`](AbsolutePath::normalized) expands it.
+    /// Stored normalized lexically like a [`Path`], with a leading `~` kept;
+    /// [`normalized`](AbsolutePath::normalized) expands it.
     ///
     /// ```
     /// use sipcfg_settings::datatypes::AbsolutePath;
@@ -229,7 +232,7 @@ path_type! {
     /// `SIPSimpleSettings.user_data_directory` when [resolved](DataPath::resolve), so they
     /// follow it when it changes; absolute paths (`/...`, `~/...`) stay as they are.
     ///
-    /// Stored normalized lexically (see the [module documentation](self)), e.g. `history`.
+    /// Stored normalized lexically like a [`Path`], e.g. `history`.
     ///
     /// ```
     /// use std::path::{Path, PathBuf};

@@ -1,0 +1,18 @@
+use sipcfg::{SettingsGroup, ValueError};
+
+fn ports_differ(port: &u16, sibling: &u16) -> Result<(), ValueError> {
+    if port == sibling {
+        return Err(ValueError::new("the ports must differ"));
+    }
+    Ok(())
+}
+
+#[derive(SettingsGroup)]
+pub struct Ports {
+    #[setting(default = 5060u16, check(sibling = tls_prot, with = ports_differ))]
+    pub tcp_port: u16,
+    #[setting(default = 5061u16)]
+    pub tls_port: u16,
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use sipcfg::{extend, SettingsObject};
+
+#[derive(SettingsObject)]
+#[settings(group = "Global", id = "App")]
+pub struct App {
+    #[setting(default = "app")]
+    pub user_agent: String,
+}
+
+#[extend(App)]
+pub struct AppExtension {
+    #[setting(default = "my app")]
+    pub user_agent: String,
+}
+
+fn main() {}

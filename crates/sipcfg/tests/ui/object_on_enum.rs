@@ -1,0 +1,10 @@
+use sipcfg::SettingsObject;
+
+#[derive(SettingsObject)]
+#[settings(group = "Global", id = "App")]
+pub enum App {
+    Small,
+    Large,
+}
+
+fn main() {}
