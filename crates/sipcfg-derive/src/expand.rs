@@ -3,9 +3,9 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, ItemStruct};
+use syn::{DeriveInput, Item};
 
-use crate::ast::{option_inner, Field, Input, Kind, Role};
+use crate::ast::{option_inner, shape_error, Field, Input, Kind, Role};
 use crate::attr::{Errors, SettingAttrs};
 use crate::valid;
 
@@ -25,8 +25,47 @@ pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
     }
 }
 
-pub fn extension(mut item: ItemStruct, target: syn::Path) -> TokenStream {
+/// `#[extend(Target)]` on `item`. `target` is the parsed argument, or why it did not parse.
+pub fn extension(item: Item, target: syn::Result<syn::Path>) -> TokenStream {
     let mut errors = Errors::default();
+    let target = target.map_err(|error| errors.push(error)).ok();
+    let mut item = match item {
+        Item::Struct(item) => item,
+        Item::Enum(mut item) => {
+            errors.spanned(
+                item.enum_token.span,
+                shape_error(Kind::Extension, "an enum"),
+            );
+            strip_helper_attrs(&mut item.attrs);
+            for variant in &mut item.variants {
+                for field in variant.fields.iter_mut() {
+                    strip_helper_attrs(&mut field.attrs);
+                }
+            }
+            let errors = errors_to_tokens(errors);
+            return quote!(#item #errors);
+        }
+        Item::Union(mut item) => {
+            errors.spanned(
+                item.union_token.span,
+                shape_error(Kind::Extension, "a union"),
+            );
+            strip_helper_attrs(&mut item.attrs);
+            for field in item.fields.named.iter_mut() {
+                strip_helper_attrs(&mut field.attrs);
+            }
+            let errors = errors_to_tokens(errors);
+            return quote!(#item #errors);
+        }
+        other => {
+            errors.spanned(
+                Span::call_site(),
+                "`#[extend(...)]` can only be used on a struct with named fields",
+            );
+            let errors = errors_to_tokens(errors);
+            return quote!(#other #errors);
+        }
+    };
     let generated = {
         let model = Input::build(
             &item.ident,
@@ -40,22 +79,19 @@ pub fn extension(mut item: ItemStruct, target: syn::Path) -> TokenStream {
         match model {
             Some(model) => {
                 valid::check(&model, &mut errors);
-                Some(extension_impls(&model, &target))
+                target
+                    .as_ref()
+                    .map(|target| extension_impls(&model, target))
             }
             None => None,
         }
     };
     // The helper attributes are ours: remove them from the struct we hand back.
-    item.attrs.retain(|a| !a.path().is_ident("settings"));
+    strip_helper_attrs(&mut item.attrs);
     for field in item.fields.iter_mut() {
-        field
-            .attrs
-            .retain(|a| !a.path().is_ident("setting") && !a.path().is_ident("group"));
+        strip_helper_attrs(&mut field.attrs);
     }
-    let errors = match errors.finish() {
-        Ok(()) => TokenStream::new(),
-        Err(error) => error.to_compile_error(),
-    };
+    let errors = errors_to_tokens(errors);
     let generated = generated.unwrap_or_default();
     quote! {
         #[allow(dead_code)]
@@ -63,6 +99,15 @@ pub fn extension(mut item: ItemStruct, target: syn::Path) -> TokenStream {
         #errors
         #generated
     }
+}
+
+/// Removes `#[settings]`, `#[setting]` and `#[group]`, which only `#[extend]` understands.
+fn strip_helper_attrs(attrs: &mut Vec<syn::Attribute>) {
+    attrs.retain(|a| {
+        !a.path().is_ident("settings")
+            && !a.path().is_ident("setting")
+            && !a.path().is_ident("group")
+    });
 }
 
 fn errors_to_tokens(errors: Errors) -> TokenStream {
@@ -74,6 +119,39 @@ fn errors_to_tokens(errors: Errors) -> TokenStream {
 
 fn lit(text: &str) -> syn::LitStr {
     syn::LitStr::new(text, Span::call_site())
+}
+
+/// `tokens` as compact text, for messages: `Option<String>`, `crate::App`.
+fn text(tokens: &impl quote::ToTokens) -> String {
+    tokens
+        .to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .replace(",", ", ")
+}
+
+/// `text` for a `#[diagnostic::on_unimplemented]` message, where braces are placeholders.
+fn escape_braces(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
+}
+
+/// The field's Rust name, for messages.
+fn field_name(field: &Field) -> String {
+    field.ident.to_string().trim_start_matches("r#").to_owned()
+}
+
+/// The hidden function of a target naming the type of its setting stored as `name`. Stored
+/// names may hold any character: `_` is written `__`, other non-alphanumerics `_x{hex}_`.
+fn marker_ident(name: &str) -> syn::Ident {
+    let mut ident = String::from("__sipcfg_type_of_");
+    for c in name.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() => ident.push(c),
+            '_' => ident.push_str("__"),
+            c => ident.push_str(&format!("_x{:x}_", u32::from(c))),
+        }
+    }
+    format_ident!("{}", ident)
 }
 
 /// `static SCHEMA: OnceLock<GroupSchema>` and the function returning it.
@@ -132,11 +210,51 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
             let sibling_name = lit(&sibling.name);
             let sibling_ty = sibling.ty;
             let with = &check.with;
+            let signature = format!("fn(&{}, &{}) -> Result<(), E>", text(ty), text(sibling_ty));
+            let message = lit(&escape_braces(&format!(
+                "`{}` cannot check setting `{}` against `{}`: expected a function `{signature}` \
+                 taking the setting's value and its sibling's, with `E: Into<sipcfg::ValueError>`",
+                text(with),
+                field_name(field),
+                check.sibling,
+            )));
+            let label = lit(&escape_braces(&format!("expected a `{signature}`")));
+            // The check goes through a trait of ours, so that a function of the wrong shape is
+            // reported at `with = ...` by the compiler's signature comparison or this message.
             quote_spanned! {with.span()=>
                 ::core::option::Option::Some(::sipcfg::__private::Correlation {
                     sibling: #sibling_name,
                     check: |value, sibling| {
-                        ::sipcfg::__private::correlate::<#ty, #sibling_ty, _>(#with, value, sibling)
+                        #[diagnostic::on_unimplemented(message = #message, label = #label)]
+                        trait __SipcfgCheck<T, S> {
+                            fn __sipcfg_check(
+                                &self,
+                                value: &T,
+                                sibling: &S,
+                            ) -> ::core::result::Result<(), ::sipcfg::ValueError>;
+                        }
+                        impl<T, S, E, F> __SipcfgCheck<T, S> for F
+                        where
+                            E: ::core::convert::Into<::sipcfg::ValueError>,
+                            F: ::core::ops::Fn(&T, &S) -> ::core::result::Result<(), E>,
+                        {
+                            fn __sipcfg_check(
+                                &self,
+                                value: &T,
+                                sibling: &S,
+                            ) -> ::core::result::Result<(), ::sipcfg::ValueError> {
+                                (self)(value, sibling).map_err(::core::convert::Into::into)
+                            }
+                        }
+                        ::sipcfg::__private::correlate::<#ty, #sibling_ty, ::sipcfg::ValueError>(
+                            |value, sibling| {
+                                __SipcfgCheck::<#ty, #sibling_ty>::__sipcfg_check(
+                                    &#with, value, sibling,
+                                )
+                            },
+                            value,
+                            sibling,
+                        )
                     },
                 })
             }
@@ -158,29 +276,94 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
     }
 }
 
-/// The default as a `fn() -> SharedValue`; type errors point at the user's expression.
+/// The default as a `fn() -> SharedValue`; type errors point at the user's expression and name
+/// the setting.
 fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
     let ty = field.ty;
-    match (&attrs.default, option_inner(ty)) {
-        (Some(expr), Some(inner)) => quote_spanned! {expr.span()=>
-            || {
-                let value: #inner = ::core::convert::Into::into(#expr);
-                ::sipcfg::__private::shared::<#ty>(::core::option::Option::Some(value))
+    let inner = option_inner(ty);
+    let Some(expr) = &attrs.default else {
+        return match inner {
+            Some(_) => quote! {
+                || ::sipcfg::__private::shared::<#ty>(::core::option::Option::None)
+            },
+            // Refused by validation, except for overrides without default (also refused).
+            None => quote! {
+                || ::core::unreachable!("validated: non-nillable settings have a default")
+            },
+        };
+    };
+    let value_ty = inner.unwrap_or(ty);
+    let value_text = escape_braces(&text(value_ty));
+    let message = lit(&format!(
+        "the default of setting `{}` must be a `{value_text}` or convert into one with `Into`, \
+         not `{{V}}`",
+        field_name(field),
+    ));
+    let label = lit(&format!("expected a `{value_text}`"));
+    // A number literal without suffix does not convert into a number type (several types
+    // would), the compiler takes it as an `i32` or `f64`: say which suffix it needs.
+    let note = match (unsuffixed_number(expr), number_type(value_ty)) {
+        (true, Some(number)) => {
+            let note = lit(&format!(
+                "a number without a type suffix is taken as an `i32` or `f64` here: write \
+                 `{}{number}`",
+                text(expr).replace(['(', ')'], "")
+            ));
+            quote!(, note = #note)
+        }
+        _ => TokenStream::new(),
+    };
+    let value = match inner {
+        Some(_) => quote_spanned!(expr.span()=> ::core::option::Option::Some(value)),
+        None => quote_spanned!(expr.span()=> value),
+    };
+    quote_spanned! {expr.span()=>
+        || {
+            #[diagnostic::on_unimplemented(message = #message, label = #label #note)]
+            trait __SipcfgDefault<V> {
+                fn __sipcfg_default(value: V) -> Self;
             }
-        },
-        (Some(expr), None) => quote_spanned! {expr.span()=>
-            || {
-                let value: #ty = ::core::convert::Into::into(#expr);
-                ::sipcfg::__private::shared::<#ty>(value)
+            impl<T, V: ::core::convert::Into<T>> __SipcfgDefault<V> for T {
+                fn __sipcfg_default(value: V) -> T {
+                    ::core::convert::Into::into(value)
+                }
             }
-        },
-        (None, Some(_)) => quote! {
-            || ::sipcfg::__private::shared::<#ty>(::core::option::Option::None)
-        },
-        // Refused by validation, except for overrides without default (also refused).
-        (None, None) => quote! {
-            || ::core::unreachable!("validated: non-nillable settings have a default")
-        },
+            let value: #value_ty = __SipcfgDefault::__sipcfg_default(#expr);
+            ::sipcfg::__private::shared::<#ty>(#value)
+        }
+    }
+}
+
+/// The name of a primitive number type, if `ty` is written as one.
+fn number_type(ty: &syn::Type) -> Option<String> {
+    const NUMBERS: [&str; 14] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let ident = path.path.get_ident()?.to_string();
+    NUMBERS.contains(&ident.as_str()).then_some(ident)
+}
+
+/// `5`, `-5`, `2.5`: a number literal whose type the compiler has to guess.
+fn unsuffixed_number(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => lit.suffix().is_empty(),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(lit),
+            ..
+        }) => lit.suffix().is_empty(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => unsuffixed_number(expr),
+        _ => false,
     }
 }
 
@@ -249,10 +432,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
 fn type_markers(input: &Input, schema_path: TokenStream) -> TokenStream {
     let ident = input.ident;
     let markers = input.settings().map(|(field, _)| {
-        let marker = format_ident!(
-            "__sipcfg_type_of_{}",
-            field.name.replace(|c: char| !c.is_alphanumeric(), "_")
-        );
+        let marker = marker_ident(&field.name);
         let ty = field.ty;
         quote! {
             #[doc(hidden)]
@@ -263,11 +443,18 @@ fn type_markers(input: &Input, schema_path: TokenStream) -> TokenStream {
         }
     });
     let names = input.fields.iter().map(|f| lit(&f.name));
+    let setting_names = input.settings().map(|(f, _)| lit(&f.name));
     quote! {
         impl #ident {
             /// Every stored name this type declares (for extension checks).
             #[doc(hidden)]
             pub const __SIPCFG_NAMES: &'static [&'static str] = &[#(#names),*];
+            /// The stored names of its settings (for extension checks).
+            #[doc(hidden)]
+            pub const __SIPCFG_SETTING_NAMES: &'static [&'static str] = &[#(#setting_names),*];
+            /// Extensions may target this type.
+            #[doc(hidden)]
+            pub const __SIPCFG_IS_TARGET: bool = true;
             #(#markers)*
         }
         impl ::sipcfg::ExtensionTarget for #ident {
@@ -457,25 +644,67 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
     let schema = schema_fn(input);
     let (reference, ref_tokens) = ref_type(input, &quote!(#target), quote!(::sipcfg::Extension));
     let snapshot = snapshot_fn(input);
+    let target_text = text(target);
     // Names must not clash with the target's own, unless overriding a default; an override must
-    // name a setting of the same type.
+    // name a setting of the target, of the same type. The target's hidden items come from its
+    // derive (`type_markers`); if it has none, it is not a settings type, which the
+    // `ExtensionTarget` bound reports: `__SipcfgNotATarget` then stands in, so nothing else is.
+    let mut fallback_markers = Vec::new();
     let checks = input.settings().map(|(field, attrs)| {
         let name = lit(&field.name);
+        let ty = field.ty;
         if attrs.override_default.is_some() {
-            let marker = format_ident!(
-                "__sipcfg_type_of_{}",
-                field.name.replace(|c: char| !c.is_alphanumeric(), "_")
-            );
-            let ty = field.ty;
-            quote_spanned! {field.ty.span()=>
-                #[allow(dead_code, non_snake_case)]
-                fn #marker() {
-                    let _: ::core::marker::PhantomData<#ty> = <#target>::#marker();
+            let marker = marker_ident(&field.name);
+            fallback_markers.push(quote! {
+                fn #marker() -> ::core::marker::PhantomData<#ty> {
+                    ::core::marker::PhantomData
                 }
-            }
+            });
+            let missing = lit(&format!(
+                "extension `{ident}` overrides the default of `{}`, but `{target_text}` has no \
+                 setting stored as \"{}\"",
+                field_name(field),
+                field.name,
+            ));
+            // `{Self}` and `{T}` are filled in by the compiler.
+            let message = lit(&format!(
+                "extension `{ident}` overrides `{}` as a `{{Self}}`, but `{}` declares it as a \
+                 `{{T}}`",
+                field_name(field),
+                escape_braces(&target_text),
+            ));
+            let label = lit(&format!(
+                "must be `{{T}}`, the type of `{}` in `{}`",
+                escape_braces(&field.name),
+                escape_braces(&target_text)
+            ));
+            let exists = quote_spanned! {field.name_span=>
+                const _: () = ::core::assert!(
+                    !<#target>::__SIPCFG_IS_TARGET
+                        || ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
+                    #missing
+                );
+            };
+            let same_type = quote_spanned! {ty.span()=>
+                const _: () = {
+                    #[diagnostic::on_unimplemented(message = #message, label = #label)]
+                    trait __SipcfgSameType<T> {}
+                    impl<T> __SipcfgSameType<T> for T {}
+                    // A second impl, so that the compiler does not infer `T` from the first one
+                    // before it sees the target's type.
+                    struct __SipcfgNever<T>(T);
+                    impl<T> __SipcfgSameType<__SipcfgNever<T>> for T {}
+                    fn __sipcfg_same<A: __SipcfgSameType<B>, B>(_: ::core::marker::PhantomData<B>) {}
+                    fn __sipcfg_check() {
+                        __sipcfg_same::<#ty, _>(<#target>::#marker());
+                    }
+                };
+            };
+            quote!(#exists #same_type)
         } else {
             let message = lit(&format!(
-                "extension `{ident}`: `{}` is already declared by the target; add `override_default` to replace its default",
+                "extension `{ident}` declares `{}`, a setting `{target_text}` already has: add \
+                 `override_default` to give it a new default",
                 field.name
             ));
             quote_spanned! {field.name_span=>
@@ -486,10 +715,12 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
             }
         }
     });
+    let checks: Vec<TokenStream> = checks.collect();
     let group_checks = input.groups().map(|field| {
         let name = lit(&field.name);
         let message = lit(&format!(
-            "extension `{ident}`: `{}` is already declared by the target; extend that group's type instead",
+            "extension `{ident}` declares `{}`, a name `{target_text}` already has: extend the \
+             type of that group instead",
             field.name
         ));
         quote_spanned! {field.name_span=>
@@ -510,7 +741,16 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
     quote! {
         #ref_tokens
         #target_check
+        #[allow(dead_code, non_snake_case)]
         const _: () = {
+            trait __SipcfgNotATarget {
+                const __SIPCFG_NAMES: &'static [&'static str] = &[];
+                const __SIPCFG_SETTING_NAMES: &'static [&'static str] = &[];
+                const __SIPCFG_IS_TARGET: bool = false;
+                #(#fallback_markers)*
+            }
+            impl<T: ?::core::marker::Sized> __SipcfgNotATarget for T {}
+
             #(#checks)*
             #(#group_checks)*
         };

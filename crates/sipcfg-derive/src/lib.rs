@@ -13,7 +13,7 @@ mod expand;
 mod valid;
 
 use proc_macro::TokenStream;
-use syn::{parse_macro_input, DeriveInput, ItemStruct};
+use syn::{parse_macro_input, DeriveInput, Item};
 
 /// Derives a settings object: a struct whose fields are settings (`#[setting(...)]`) and groups
 /// (`#[group]`), stored under `#[settings(group = "...", id = "...")]`.
@@ -34,17 +34,13 @@ pub fn derive_settings_group(input: TokenStream) -> TokenStream {
 /// fields are declared like a group's.
 #[proc_macro_attribute]
 pub fn extend(args: TokenStream, input: TokenStream) -> TokenStream {
-    let item = parse_macro_input!(input as ItemStruct);
-    let target = match syn::parse::<syn::Path>(args) {
-        Ok(target) => target,
-        Err(error) => {
-            let mut error = syn::Error::new(
-                error.span(),
-                "expected the extended type: #[extend(SIPSimpleSettings)]",
-            );
-            error.combine(syn::Error::new_spanned(&item.ident, "in this extension"));
-            return error.to_compile_error().into();
-        }
-    };
+    let item = parse_macro_input!(input as Item);
+    let target = syn::parse::<syn::Path>(args).map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "`#[extend]` needs the settings object or group it extends: \
+             `#[extend(SIPSimpleSettings)]`",
+        )
+    });
     expand::extension(item, target).into()
 }

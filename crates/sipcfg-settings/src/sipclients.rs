@@ -61,7 +61,7 @@ pub struct SoundsSettings {
 #[extend(AudioSettings)]
 pub struct SIPClientsAudioSettings {
     /// Where recorded conversations are stored, one sub-directory per account. A relative path
-    /// is inside `user_data_directory` (see [`resolve_data_path`]).
+    /// is inside `user_data_directory` (`sipclients::resolve_data_path` resolves it).
     #[setting(default = data("history"))]
     pub directory: DataPath,
 }
