@@ -65,7 +65,7 @@ impl Layout {
             slots: Vec::new(),
             nodes: Vec::new(),
         };
-        layout.add_group(root, Vec::new(), &[]);
+        layout.add_group(root, Vec::new(), &[], None);
         for (index, extension) in extensions.iter().enumerate() {
             let target = (extension.target_type_id)();
             let targets: Vec<u32> = (0..layout.nodes.len() as u32)
@@ -88,6 +88,7 @@ impl Layout {
         schema: &'static GroupSchema,
         path: Vec<&'static str>,
         extensions: &[ExtensionInfo],
+        added_by: Option<&'static str>,
     ) -> u32 {
         let node = self.nodes.len() as u32;
         self.nodes.push(NodeInfo {
@@ -100,7 +101,7 @@ impl Layout {
             extension: None,
         });
         for setting in &schema.settings {
-            let slot = self.add_slot(setting, &path, None);
+            let slot = self.add_slot(setting, &path, added_by);
             self.nodes[node as usize].settings.push(slot);
             self.nodes[node as usize]
                 .entries
@@ -109,7 +110,7 @@ impl Layout {
         for group in &schema.groups {
             let mut child_path = path.clone();
             child_path.push(group.name);
-            let child = self.add_group((group.schema)(), child_path, extensions);
+            let child = self.add_group((group.schema)(), child_path, extensions, added_by);
             self.nodes[node as usize].groups.push(child);
             self.nodes[node as usize]
                 .entries
@@ -196,7 +197,7 @@ impl Layout {
         for group in &schema.groups {
             let mut child_path = path.clone();
             child_path.push(group.name);
-            let child = self.add_group((group.schema)(), child_path, &others);
+            let child = self.add_group((group.schema)(), child_path, &others, Some(extension.name));
             self.nodes[view as usize].groups.push(child);
             self.nodes[node as usize]
                 .entries
