@@ -7,8 +7,6 @@ pub struct App {
     pub sample_rate: u32,
     #[setting(default = -3)]
     pub offset: i64,
-    #[setting(default = 2.5)]
-    pub gain: f32,
 }
 
 fn main() {
