@@ -37,14 +37,14 @@ pub struct Field<'a> {
 }
 
 pub enum Role {
-    Setting(SettingAttrs),
+    Setting(Box<SettingAttrs>),
     Group,
 }
 
 impl Field<'_> {
     pub fn setting(&self) -> Option<&SettingAttrs> {
         match &self.role {
-            Role::Setting(attrs) => Some(attrs),
+            Role::Setting(attrs) => Some(attrs.as_ref()),
             Role::Group => None,
         }
     }
@@ -126,7 +126,7 @@ impl<'a> Input<'a> {
                 }
                 (setting, None) => {
                     let rename = setting.name.clone();
-                    (Role::Setting(setting), rename)
+                    (Role::Setting(Box::new(setting)), rename)
                 }
             };
             let (name, name_span) = match rename {

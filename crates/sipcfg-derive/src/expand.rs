@@ -702,15 +702,25 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
             };
             quote!(#exists #same_type)
         } else {
-            let message = lit(&format!(
+            let setting = lit(&format!(
                 "extension `{ident}` declares `{}`, a setting `{target_text}` already has: add \
                  `override_default` to give it a new default",
                 field.name
             ));
+            let group = lit(&format!(
+                "extension `{ident}` declares `{}`, the name of a group of `{target_text}`: a \
+                 setting cannot replace a group",
+                field.name
+            ));
             quote_spanned! {field.name_span=>
                 const _: () = ::core::assert!(
-                    !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
-                    #message
+                    !::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
+                    #setting
+                );
+                const _: () = ::core::assert!(
+                    ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
+                        || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
+                    #group
                 );
             }
         }
@@ -718,15 +728,25 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
     let checks: Vec<TokenStream> = checks.collect();
     let group_checks = input.groups().map(|field| {
         let name = lit(&field.name);
-        let message = lit(&format!(
-            "extension `{ident}` declares `{}`, a name `{target_text}` already has: extend the \
-             type of that group instead",
+        let setting = lit(&format!(
+            "extension `{ident}` declares the group `{}`, the name of a setting of \
+             `{target_text}`: choose another name",
+            field.name
+        ));
+        let group = lit(&format!(
+            "extension `{ident}` declares the group `{}`, which `{target_text}` already has: \
+             extend that group's type instead (`#[extend(ItsType)]`)",
             field.name
         ));
         quote_spanned! {field.name_span=>
             const _: () = ::core::assert!(
-                !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
-                #message
+                !::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
+                #setting
+            );
+            const _: () = ::core::assert!(
+                ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
+                    || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
+                #group
             );
         }
     });

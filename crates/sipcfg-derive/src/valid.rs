@@ -15,30 +15,30 @@ pub fn check(input: &Input, errors: &mut Errors) {
     match input.kind {
         Kind::Object => {}
         Kind::Group => {
-            if let Some(id) = &input.attrs.id {
-                errors.spanned(
-                    id.span(),
-                    "a settings group has no id: only a SettingsObject can have a static `id`",
-                );
-            }
             if let Some(group) = &input.attrs.group {
                 errors.spanned(
                     group.span(),
                     "a settings group is stored inside its object: only a SettingsObject has a `group`",
                 );
             }
-        }
-        Kind::Extension => {
             if let Some(id) = &input.attrs.id {
                 errors.spanned(
                     id.span(),
-                    "an extension has no id of its own: its settings are stored in the target's entry",
+                    "a settings group has no id: only a SettingsObject can have a static `id`",
                 );
             }
+        }
+        Kind::Extension => {
             if let Some(group) = &input.attrs.group {
                 errors.spanned(
                     group.span(),
                     "an extension is stored in its target's entry: it has no `group`",
+                );
+            }
+            if let Some(id) = &input.attrs.id {
+                errors.spanned(
+                    id.span(),
+                    "an extension has no id of its own: its settings are stored in the target's entry",
                 );
             }
         }
@@ -50,7 +50,8 @@ pub fn check(input: &Input, errors: &mut Errors) {
             errors.spanned(
                 field.name_span,
                 format!(
-                    "`{}` is already stored under the name \"{}\" (field `{}`): two settings cannot share a stored name",
+                    "`{}` is already stored under the name \"{}\" (field `{}`): two fields cannot be stored \
+                     under one name",
                     field.ident, field.name, first
                 ),
             );

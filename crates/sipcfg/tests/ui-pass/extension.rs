@@ -6,6 +6,11 @@ use sipcfg::{extend, SettingsGroup, SettingsObject};
 pub struct Audio {
     #[setting(default = 44100u32)]
     pub sample_rate: u32,
+    /// Stored names that are not identifiers, and close to each other.
+    #[setting(name = "sample-rate", default = 8000u32)]
+    pub narrow_rate: u32,
+    #[setting(name = "sample__rate", default = 16000u32)]
+    pub wide_rate: u32,
 }
 
 #[derive(SettingsObject)]
@@ -38,6 +43,8 @@ pub struct MyAppExtension {
 #[extend(Audio)]
 pub struct AudioExtension {
     pub device: Option<String>,
+    #[setting(name = "sample-rate", default = 11025u32, override_default)]
+    pub narrow_rate: u32,
 }
 
 fn main() {
@@ -50,4 +57,6 @@ fn main() {
     assert!(app.ext::<MyAppExtension>().auto_answer());
     assert_eq!(app.ext::<MyAppExtension>().video().frame_rate(), 30);
     assert_eq!(app.audio().ext::<AudioExtension>().device(), None);
+    assert_eq!(app.audio().narrow_rate(), 11025);
+    assert_eq!(app.audio().wide_rate(), 16000);
 }

@@ -1,0 +1,94 @@
+//! The command line: the flags (clap), then a command and its arguments, positional as in the
+//! reference tool.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser};
+
+use super::exit::EXIT_STATUS_HELP;
+
+const ABOUT: &str = "Show and change the SIP SIMPLE settings and accounts";
+
+const COMMANDS_HELP: &str = "\
+Commands with --general (-g):
+  show                              show every general setting as a tree
+  get KEY                           print the value of one setting (for scripts)
+  set KEY=VALUE [KEY=VALUE ...]     change settings, all or nothing
+  describe KEY                      type, default, nillable, allowed values and description
+
+Commands with --account (-a):
+  list                              list the accounts (the default one is marked)
+  add USER@DOMAIN PASSWORD          add an enabled account with this password
+  delete USER@DOMAIN|ALL            delete an account, or every SIP account
+  show [USER@DOMAIN|ALL]            show the settings of accounts (default: the default account)
+  get [USER@DOMAIN] KEY             print the value of one setting (for scripts)
+  set [USER@DOMAIN|ALL] KEY=VALUE [KEY=VALUE ...]
+                                    change settings of accounts (default: the default account),
+                                    all or nothing
+  describe [USER@DOMAIN] KEY        type, default, nillable, allowed values and description
+  default USER@DOMAIN               make an account the default account
+
+An account argument selects the accounts whose id contains it; an exact id always wins. Commands
+that change one account refuse an argument that selects several, and name them.
+
+Keys are dotted paths, e.g. rtp.port_range or sip.outbound_proxy. Values are typed as shown:
+None (no value), DEFAULT (back to the default), lists separated by commas (tls, tcp, udp),
+port ranges as 50000-50500 (or 50000:50500). Passwords are shown as ******** unless
+--show-passwords is given.
+
+";
+
+/// The parsed command line of `sip-settings`.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "sip-settings",
+    version,
+    about = ABOUT,
+    override_usage = "sip-settings (--general | --account) [OPTIONS] COMMAND [ARGS]...",
+    after_help = format!("{COMMANDS_HELP}{EXIT_STATUS_HELP}"),
+    group(ArgGroup::new("target").required(true).args(["general", "account"])),
+)]
+pub struct Args {
+    /// Manage the general (SIP SIMPLE) settings
+    #[arg(short = 'g', long)]
+    pub general: bool,
+
+    /// Manage the accounts
+    #[arg(short = 'a', long)]
+    pub account: bool,
+
+    /// The configuration directory; the settings are in its file `config` [default: ~/.sipclient]
+    #[arg(short = 'c', long, value_name = "DIR")]
+    pub config_directory: Option<PathBuf>,
+
+    /// Show passwords instead of ********
+    #[arg(long)]
+    pub show_passwords: bool,
+
+    /// Machine-readable output (JSON) for show, list, get and describe
+    #[arg(long)]
+    pub json: bool,
+
+    /// The command: show, get, set, describe (general and accounts); list, add, delete, default
+    /// (accounts)
+    #[arg(value_name = "COMMAND")]
+    pub command: String,
+
+    /// The command's arguments (use `--` before an argument that starts with `-`)
+    #[arg(value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+impl Args {
+    /// The configuration directory: `-c DIR`, else `~/.sipclient` (None if the home directory
+    /// is not known).
+    pub fn config_directory(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.config_directory {
+            return Some(dir.clone());
+        }
+        let home = std::env::var_os("HOME")
+            .or_else(|| std::env::var_os("USERPROFILE"))
+            .filter(|home| !home.is_empty())?;
+        Some(PathBuf::from(home).join(".sipclient"))
+    }
+}

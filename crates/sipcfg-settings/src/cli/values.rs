@@ -1,0 +1,206 @@
+//! `key=value` arguments of `set`, as people type them, and the messages for refused ones.
+
+use sipcfg::{RawObject, SettingError, TextValue};
+
+use super::exit::CliError;
+
+/// What a `key=value` argument asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignment {
+    /// `DEFAULT`: back to the default.
+    Default,
+    /// `None`: no value (nillable settings only).
+    Nothing,
+    /// Any other text, parsed by the setting's type.
+    Text(String),
+}
+
+/// One `key=value` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    /// The dotted path of the setting.
+    pub key: String,
+    /// The value.
+    pub value: Assignment,
+}
+
+impl Pair {
+    /// The value for [`RawObject::set_many`], with the text normalized for the setting's type
+    /// on `object` (a port range typed `start:end`, as the reference accepted, becomes
+    /// `start-end`).
+    pub fn text_value<'a>(&'a self, object: &RawObject, scratch: &'a mut String) -> TextValue<'a> {
+        match &self.value {
+            Assignment::Default => TextValue::Default,
+            Assignment::Nothing => TextValue::Nothing,
+            Assignment::Text(text) => {
+                let is_port_range = object
+                    .setting(&self.key)
+                    .is_ok_and(|setting| setting.type_info.name == "PortRange");
+                if is_port_range && text.matches(':').count() == 1 && !text.contains('-') {
+                    *scratch = text.replace(':', "-");
+                    TextValue::Text(scratch)
+                } else {
+                    TextValue::Text(text)
+                }
+            }
+        }
+    }
+}
+
+/// Parses `key=value` arguments (split at the first `=`). An argument without `=` or with an
+/// empty key is a usage error.
+pub fn parse_pairs(args: &[String]) -> Result<Vec<Pair>, CliError> {
+    if args.is_empty() {
+        return Err(CliError::usage("set needs at least one KEY=VALUE argument"));
+    }
+    args.iter()
+        .map(|arg| {
+            let Some((key, value)) = arg.split_once('=') else {
+                return Err(CliError::usage(format!(
+                    "expected KEY=VALUE, found {arg:?} (use KEY=DEFAULT to reset a setting)"
+                )));
+            };
+            let key = key.trim();
+            if key.is_empty() {
+                return Err(CliError::usage(format!(
+                    "expected KEY=VALUE, found {arg:?}: the key is empty"
+                )));
+            }
+            let value = match value {
+                "DEFAULT" => Assignment::Default,
+                "None" => Assignment::Nothing,
+                text => Assignment::Text(text.to_owned()),
+            };
+            Ok(Pair {
+                key: key.to_owned(),
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Assigns every pair to `object`, all or nothing; the messages of every refused pair.
+pub fn apply_pairs(object: &RawObject, pairs: &[Pair]) -> Result<(), Vec<String>> {
+    let mut scratch: Vec<String> = vec![String::new(); pairs.len()];
+    let changes: Vec<(&str, TextValue<'_>)> = pairs
+        .iter()
+        .zip(scratch.iter_mut())
+        .map(|(pair, scratch)| (pair.key.as_str(), pair.text_value(object, scratch)))
+        .collect();
+    object.set_many(&changes).map_err(|errors| {
+        errors
+            .iter()
+            .map(|error| explain(object, error))
+            .collect()
+    })
+}
+
+/// A refused pair explained: what, why, and the allowed values or similar names.
+pub fn explain(object: &RawObject, error: &SettingError) -> String {
+    match error {
+        SettingError::Invalid { path, .. } | SettingError::NotNillable { path } => {
+            let mut message = error.to_string();
+            if let Ok(setting) = object.setting(path) {
+                if let Some(allowed) = &setting.type_info.allowed_values {
+                    message.push_str(&format!(" (allowed values: {})", allowed.join(", ")));
+                } else if let Some(format) = &setting.type_info.format {
+                    message.push_str(&format!(" (expected {format})"));
+                }
+                if matches!(error, SettingError::NotNillable { .. }) {
+                    message.push_str("; use DEFAULT to reset it");
+                }
+            }
+            message
+        }
+        SettingError::Unknown { path, .. } => {
+            let mut message = format!("unknown setting {path}");
+            let similar = similar_paths(object, path);
+            if !similar.is_empty() {
+                message.push_str(&format!(" (did you mean {}?)", similar.join(", ")));
+            }
+            message
+        }
+        SettingError::IsGroup { path } => {
+            let inside: Vec<String> = object
+                .settings()
+                .into_iter()
+                .filter(|setting| setting.path.starts_with(&format!("{path}.")))
+                .map(|setting| setting.path)
+                .take(6)
+                .collect();
+            let mut message = error.to_string();
+            if !inside.is_empty() {
+                message.push_str(&format!(" (its settings: {}", inside.join(", ")));
+                message.push_str(if inside.len() == 6 { ", ...)" } else { ")" });
+            }
+            message
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The paths of `object` close to `path`: same last name, or a small edit distance.
+pub fn similar_paths(object: &RawObject, path: &str) -> Vec<String> {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    let mut scored: Vec<(usize, String)> = object
+        .settings()
+        .into_iter()
+        .filter_map(|setting| {
+            let distance = edit_distance(&setting.path, path);
+            let same_name = setting.name == name;
+            let close = distance <= (path.chars().count() / 4).max(2);
+            (same_name || close).then(|| (if same_name { 0 } else { distance }, setting.path))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, path)| path).collect()
+}
+
+/// The Levenshtein distance between two strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn pairs_split_at_the_first_equals_sign() {
+        let pairs = parse_pairs(&strings(&["a.b=x=y", "c=None", "d=DEFAULT", "e="])).unwrap();
+        assert_eq!(pairs[0].key, "a.b");
+        assert_eq!(pairs[0].value, Assignment::Text("x=y".into()));
+        assert_eq!(pairs[1].value, Assignment::Nothing);
+        assert_eq!(pairs[2].value, Assignment::Default);
+        assert_eq!(pairs[3].value, Assignment::Text(String::new()));
+    }
+
+    #[test]
+    fn arguments_without_equals_or_key_are_usage_errors() {
+        for args in [&["a"][..], &["=x"], &[]] {
+            let error = parse_pairs(&strings(args)).unwrap_err();
+            assert_eq!(error.status, super::super::exit::Status::Usage, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}
