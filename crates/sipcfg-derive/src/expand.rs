@@ -303,11 +303,11 @@ fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
     // A number literal without suffix does not convert into a number type (several types
     // would), the compiler takes it as an `i32` or `f64`: say which suffix it needs.
     let note = match (unsuffixed_number(expr), number_type(value_ty)) {
-        (true, Some(number)) => {
+        (Some(is_float), Some(number)) if !is_float || number.starts_with('f') => {
             let note = lit(&format!(
                 "a number without a type suffix is taken as an `i32` or `f64` here: write \
                  `{}{number}`",
-                text(expr).replace(['(', ')'], "")
+                text(expr)
             ));
             quote!(, note = #note)
         }
@@ -347,23 +347,24 @@ fn number_type(ty: &syn::Type) -> Option<String> {
     NUMBERS.contains(&ident.as_str()).then_some(ident)
 }
 
-/// `5`, `-5`, `2.5`: a number literal whose type the compiler has to guess.
-fn unsuffixed_number(expr: &syn::Expr) -> bool {
+/// `5`, `-5`, `2.5`: a number literal whose type the compiler has to guess. `Some(true)` for a
+/// float.
+fn unsuffixed_number(expr: &syn::Expr) -> Option<bool> {
     match expr {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(lit),
             ..
-        }) => lit.suffix().is_empty(),
+        }) => lit.suffix().is_empty().then_some(false),
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Float(lit),
             ..
-        }) => lit.suffix().is_empty(),
+        }) => lit.suffix().is_empty().then_some(true),
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
             expr,
             ..
         }) => unsuffixed_number(expr),
-        _ => false,
+        _ => None,
     }
 }
 
@@ -735,7 +736,7 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
         ));
         let group = lit(&format!(
             "extension `{ident}` declares the group `{}`, which `{target_text}` already has: \
-             extend that group's type instead (`#[extend(ItsType)]`)",
+             extend the type of that group instead",
             field.name
         ));
         quote_spanned! {field.name_span=>

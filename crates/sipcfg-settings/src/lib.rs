@@ -28,6 +28,8 @@
 
 pub mod account;
 pub mod account_manager;
+/// The `sip-settings` command-line tool (its binary is a thin wrapper around [`cli::main`]).
+pub mod cli;
 pub mod datatypes;
 pub mod general;
 pub mod sipclients;

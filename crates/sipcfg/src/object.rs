@@ -11,7 +11,7 @@
 //! - whether an unconvertible stored value is being kept untouched in storage.
 
 use std::any::TypeId;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -31,6 +31,11 @@ use crate::{
 };
 
 /// A group of settings: a struct with `#[derive(SettingsGroup)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a settings group",
+    label = "a `#[group]` field must have a type with `#[derive(SettingsGroup)]`",
+    note = "add `#[derive(SettingsGroup)]` to `{Self}`, or declare the field as a setting"
+)]
 pub trait SettingsGroup: 'static {
     /// The typed accessors of the group.
     type Ref<'a>: From<GroupRef<'a>>;
@@ -638,19 +643,18 @@ impl RawObject {
             ));
         }
         let manager = self.manager()?;
-        let registry = &manager.inner.objects;
-        let mut objects = registry.objects.lock();
-        let current = self.core.state.read().id.clone();
+        let mut registry = manager.inner.objects.inner.lock();
+        let (current, stored_id) = {
+            let state = self.core.state.read();
+            (state.id.clone(), state.stored_id.clone())
+        };
         if current == id {
             return Ok(());
         }
-        let stored_id = self.core.state.read().stored_id.clone();
-        let taken_live = objects.iter().any(|((t, _), other)| {
-            *t == info.type_id && !Arc::ptr_eq(other, &self.core) && {
-                let s = other.state.read();
-                s.id == id || s.stored_id == id
-            }
-        });
+        let key = (info.type_id, id.to_owned());
+        let other =
+            |core: Option<&Arc<ObjectCore>>| core.is_some_and(|c| !Arc::ptr_eq(c, &self.core));
+        let taken_live = other(registry.live.get(&key)) || other(registry.renamed.get(&key));
         let taken_stored = id != stored_id && manager.get(info.group, id).is_ok();
         if taken_live || taken_stored {
             return Err(ConfigurationError::DuplicateId {
@@ -658,8 +662,14 @@ impl RawObject {
                 id: id.to_owned(),
             });
         }
-        objects.remove(&(info.type_id, current));
-        objects.insert((info.type_id, id.to_owned()), self.core.clone());
+        registry.live.remove(&(info.type_id, current));
+        registry.live.insert(key, self.core.clone());
+        let stored_key = (info.type_id, stored_id.clone());
+        if id == stored_id {
+            registry.renamed.remove(&stored_key);
+        } else {
+            registry.renamed.insert(stored_key, self.core.clone());
+        }
         self.core.state.write().id = id.to_owned();
         Ok(())
     }
@@ -705,10 +715,14 @@ impl RawObject {
             slot.stored = slot.explicit.then(|| slot.value.clone());
             slot.drops_raw = false;
         }
+        let renamed = state.stored_id != state.id;
         state.stored_id = state.id.clone();
         state.lifecycle = Lifecycle::Active;
         let sender = self.sender(state.id.clone());
         drop(state);
+        if renamed {
+            manager.inner.objects.settle_rename(&self.core);
+        }
 
         let center = &manager.inner.notifications;
         if was_new {
@@ -758,9 +772,11 @@ impl RawObject {
         manager
             .inner
             .objects
-            .objects
+            .inner
             .lock()
+            .live
             .remove(&(info.type_id, id.clone()));
+        manager.inner.objects.settle_rename(&self.core);
         let center = &manager.inner.notifications;
         let sender = self.sender(id);
         center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasDeleted);
@@ -1101,7 +1117,26 @@ fn clone_error(error: &ConfigurationError) -> ConfigurationError {
 /// The live objects of one manager: one per type and id.
 #[derive(Default)]
 pub(crate) struct ObjectRegistry {
-    objects: Mutex<HashMap<(TypeId, String), Arc<ObjectCore>>>,
+    inner: Mutex<Registry>,
+}
+
+#[derive(Default)]
+struct Registry {
+    /// Type and current id to the live object.
+    live: HashMap<(TypeId, String), Arc<ObjectCore>>,
+    /// Type and stored id of objects whose new id is not saved yet: the stored id is still
+    /// theirs, so no other object may take it.
+    renamed: HashMap<(TypeId, String), Arc<ObjectCore>>,
+}
+
+impl ObjectRegistry {
+    /// Forgets that `core` holds a stored id other than its current one.
+    fn settle_rename(&self, core: &Arc<ObjectCore>) {
+        self.inner
+            .lock()
+            .renamed
+            .retain(|_, other| !Arc::ptr_eq(other, core));
+    }
 }
 
 fn obtain(
@@ -1118,14 +1153,12 @@ fn obtain(
             "an id must not be empty".into(),
         ));
     }
-    let mut objects = manager.inner.objects.objects.lock();
-    if let Some(core) = objects.get(&(info.type_id, id.to_owned())) {
+    let mut registry = manager.inner.objects.inner.lock();
+    let key = (info.type_id, id.to_owned());
+    if let Some(core) = registry.live.get(&key) {
         return Ok(Some(RawObject { core: core.clone() }));
     }
-    let renamed_away = objects
-        .iter()
-        .any(|((t, _), core)| *t == info.type_id && core.state.read().stored_id == id);
-    if renamed_away {
+    if registry.renamed.contains_key(&key) {
         return Err(ConfigurationError::DuplicateId {
             type_name: info.type_name,
             id: id.to_owned(),
@@ -1162,8 +1195,8 @@ fn obtain(
             blocked,
         }),
     });
-    objects.insert((info.type_id, id.to_owned()), core.clone());
-    drop(objects);
+    registry.live.insert(key, core.clone());
+    drop(registry);
 
     let raw = RawObject { core };
     let center = &manager.inner.notifications;
@@ -1198,19 +1231,19 @@ fn object_ids(
         Some(group) => manager.get_names(Some(group))?,
         None => Vec::new(),
     };
-    let objects = manager.inner.objects.objects.lock();
-    for ((type_id, id), core) in objects.iter() {
+    let registry = manager.inner.objects.inner.lock();
+    let mut ids: BTreeSet<String> = ids.into_iter().collect();
+    for ((type_id, stored_id), _) in registry.renamed.iter() {
         if *type_id == info.type_id {
-            let state = core.state.read();
-            if state.lifecycle != Lifecycle::Deleted {
-                ids.retain(|stored| *stored != state.stored_id || state.stored_id == state.id);
-                ids.push(id.clone());
-            }
+            ids.remove(stored_id);
         }
     }
-    ids.sort();
-    ids.dedup();
-    Ok(ids)
+    for ((type_id, id), core) in registry.live.iter() {
+        if *type_id == info.type_id && core.state.read().lifecycle != Lifecycle::Deleted {
+            ids.insert(id.clone());
+        }
+    }
+    Ok(ids.into_iter().collect())
 }
 
 impl ConfigurationManager {
@@ -1236,8 +1269,9 @@ impl ConfigurationManager {
         let live: Vec<Arc<ObjectCore>> = self
             .inner
             .objects
-            .objects
+            .inner
             .lock()
+            .live
             .values()
             .cloned()
             .collect();

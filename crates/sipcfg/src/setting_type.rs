@@ -40,6 +40,11 @@ use crate::{Value, ValueError};
 /// assert_eq!(Volume::from_stored(&Value::from("42")), Ok(Volume(42)));
 /// assert!(Volume::parse_text("101").is_err());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a setting: it does not implement `sipcfg::SettingType`",
+    label = "not a setting type",
+    note = "implement `sipcfg::SettingType` for it (its stored form and checks), or use a built-in type: bool, integers, String, Vec<T>, Option<T>"
+)]
 pub trait SettingType: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// Rebuilds a value from its stored form, checking it.
     fn from_stored(value: &Value) -> Result<Self, ValueError>;

@@ -1,6 +1,7 @@
 //! The command line: the flags (clap), then a command and its arguments, positional as in the
 //! reference tool.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
@@ -83,12 +84,66 @@ impl Args {
     /// The configuration directory: `-c DIR`, else `~/.sipclient` (None if the home directory
     /// is not known).
     pub fn config_directory(&self) -> Option<PathBuf> {
+        let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
+        self.config_directory_with_home(home.as_deref())
+    }
+
+    /// The configuration directory, with `home` as the home directory: `-c DIR`, else
+    /// `home/.sipclient`.
+    pub fn config_directory_with_home(&self, home: Option<&OsStr>) -> Option<PathBuf> {
         if let Some(dir) = &self.config_directory {
             return Some(dir.clone());
         }
-        let home = std::env::var_os("HOME")
-            .or_else(|| std::env::var_os("USERPROFILE"))
-            .filter(|home| !home.is_empty())?;
+        let home = home.filter(|home| !home.is_empty())?;
         Some(PathBuf::from(home).join(".sipclient"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Args {
+        Args::try_parse_from(args).expect("valid command line")
+    }
+
+    #[test]
+    fn the_default_configuration_directory_is_sipclient_in_the_home_directory() {
+        let args = parse(&["sip-settings", "-g", "show"]);
+        assert_eq!(
+            args.config_directory_with_home(Some(OsStr::new("/home/alice"))),
+            Some(PathBuf::from("/home/alice/.sipclient"))
+        );
+        assert_eq!(args.config_directory_with_home(None), None);
+        assert_eq!(args.config_directory_with_home(Some(OsStr::new(""))), None);
+    }
+
+    #[test]
+    fn dash_c_overrides_the_home_directory() {
+        let args = parse(&["sip-settings", "-a", "-c", "/etc/sip", "list"]);
+        assert_eq!(
+            args.config_directory_with_home(Some(OsStr::new("/home/alice"))),
+            Some(PathBuf::from("/etc/sip"))
+        );
+        let args = parse(&["sip-settings", "--config-directory", "conf", "-a", "list"]);
+        assert_eq!(
+            args.config_directory_with_home(None),
+            Some(PathBuf::from("conf"))
+        );
+    }
+
+    #[test]
+    fn flags_may_follow_the_command() {
+        let args = parse(&[
+            "sip-settings",
+            "show",
+            "-a",
+            "user@x",
+            "--json",
+            "--show-passwords",
+        ]);
+        assert!(args.account && args.json && args.show_passwords);
+        assert_eq!(args.command, "show");
+        assert_eq!(args.args, ["user@x"]);
     }
 }

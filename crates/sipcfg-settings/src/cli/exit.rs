@@ -91,6 +91,13 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+impl From<sipcfg::SettingError> for CliError {
+    /// A refused setting is invalid input (2).
+    fn from(error: sipcfg::SettingError) -> Self {
+        CliError::invalid(error.to_string())
+    }
+}
+
 impl From<ConfigurationError> for CliError {
     /// Storage problems are failures (3); refused settings, ids and names are invalid input (2).
     fn from(error: ConfigurationError) -> Self {

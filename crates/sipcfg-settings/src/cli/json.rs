@@ -78,10 +78,7 @@ pub fn default_json(setting: &SettingInfo) -> Json {
 pub fn tree_json(group: &GroupInfo, show_passwords: bool) -> Json {
     let mut map = Map::new();
     for setting in &group.settings {
-        map.insert(
-            setting.name.to_owned(),
-            value_json(setting, show_passwords),
-        );
+        map.insert(setting.name.to_owned(), value_json(setting, show_passwords));
     }
     for sub in &group.groups {
         map.insert(sub.name.to_owned(), tree_json(sub, show_passwords));

@@ -111,7 +111,10 @@ mod tests {
         assert_eq!(fitted, format!("{}...", "a".repeat(18)));
         assert_eq!(fitted.chars().count(), 21);
         assert_eq!(fit_value("short", 40, "rtp", "codec"), "short");
-        assert_eq!(fit_value(&"b".repeat(21), 40, "rtp", "codec"), "b".repeat(21));
+        assert_eq!(
+            fit_value(&"b".repeat(21), 40, "rtp", "codec"),
+            "b".repeat(21)
+        );
     }
 
     #[test]
@@ -124,5 +127,60 @@ mod tests {
             assert!(fitted.ends_with("..."), "{width}: {fitted}");
         }
         assert_eq!(fit_value("", 0, "rtp", "codec"), "");
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use sipcfg::backend::MemoryBackend;
+    use sipcfg::ConfigurationManager;
+
+    use super::*;
+    use crate::SIPSimpleSettings;
+
+    fn general_tree() -> GroupInfo {
+        let manager = ConfigurationManager::new();
+        manager.start(MemoryBackend::new()).expect("start");
+        crate::sipclients::register(&manager).expect("extensions");
+        let settings = SIPSimpleSettings::get(&manager).expect("settings");
+        settings.raw().describe()
+    }
+
+    #[test]
+    fn a_terminal_width_cuts_long_values_to_fit() {
+        let tree = general_tree();
+        let mut full = String::new();
+        render(&tree, "SIP SIMPLE", &TreeOptions::default(), &mut full);
+        assert!(full.contains("AudioCodecList(['G722', 'speex', 'PCMU', 'PCMA'])"));
+        assert!(!full.contains("..."));
+
+        let width = 50;
+        let mut fitted = String::new();
+        let options = TreeOptions {
+            show_passwords: false,
+            width: Some(width),
+        };
+        render(&tree, "SIP SIMPLE", &options, &mut fitted);
+        // 50 - (3 + 7) - (16 + 4) = 20 characters: 17 of the value and `...`.
+        assert!(fitted.contains("audio_codec_list = AudioCodecList(['...\n"));
+        for line in fitted.lines().filter(|line| line.contains(" = ")) {
+            assert!(line.chars().count() < width, "{line:?}");
+        }
+        // Only values change: the same lines, in the same order.
+        assert_eq!(full.lines().count(), fitted.lines().count());
+    }
+
+    #[test]
+    fn tiny_widths_do_not_panic() {
+        let tree = general_tree();
+        for width in 0..20 {
+            let mut out = String::new();
+            let options = TreeOptions {
+                show_passwords: false,
+                width: Some(width),
+            };
+            render(&tree, "SIP SIMPLE", &options, &mut out);
+            assert!(out.contains("user_agent = ..."), "{width}");
+        }
     }
 }

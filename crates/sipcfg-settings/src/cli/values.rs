@@ -87,12 +87,9 @@ pub fn apply_pairs(object: &RawObject, pairs: &[Pair]) -> Result<(), Vec<String>
         .zip(scratch.iter_mut())
         .map(|(pair, scratch)| (pair.key.as_str(), pair.text_value(object, scratch)))
         .collect();
-    object.set_many(&changes).map_err(|errors| {
-        errors
-            .iter()
-            .map(|error| explain(object, error))
-            .collect()
-    })
+    object
+        .set_many(&changes)
+        .map_err(|errors| errors.iter().map(|error| explain(object, error)).collect())
 }
 
 /// A refused pair explained: what, why, and the allowed values or similar names.
@@ -101,11 +98,17 @@ pub fn explain(object: &RawObject, error: &SettingError) -> String {
         SettingError::Invalid { path, .. } | SettingError::NotNillable { path } => {
             let mut message = error.to_string();
             if let Ok(setting) = object.setting(path) {
-                if let Some(allowed) = &setting.type_info.allowed_values {
-                    message.push_str(&format!(" (allowed values: {})", allowed.join(", ")));
-                } else if let Some(format) = &setting.type_info.format {
-                    message.push_str(&format!(" (expected {format})"));
-                }
+                // Say what is accepted, unless the type's own message already does.
+                let hint = match (&setting.type_info.allowed_values, &setting.type_info.format) {
+                    (Some(allowed), _) if !allowed.iter().all(|v| message.contains(v.as_str())) => {
+                        Some(format!(" (allowed values: {})", allowed.join(", ")))
+                    }
+                    (None, Some(format)) if !message.contains(format.as_str()) => {
+                        Some(format!(" (format: {format})"))
+                    }
+                    _ => None,
+                };
+                message.push_str(&hint.unwrap_or_default());
                 if matches!(error, SettingError::NotNillable { .. }) {
                     message.push_str("; use DEFAULT to reset it");
                 }
@@ -149,7 +152,7 @@ pub fn similar_paths(object: &RawObject, path: &str) -> Vec<String> {
             let distance = edit_distance(&setting.path, path);
             let same_name = setting.name == name;
             let close = distance <= (path.chars().count() / 4).max(2);
-            (same_name || close).then(|| (if same_name { 0 } else { distance }, setting.path))
+            (same_name || close).then_some((if same_name { 0 } else { distance }, setting.path))
         })
         .collect();
     scored.sort();

@@ -19,6 +19,9 @@ pub struct AppExtension {
     #[setting(override_default)]
     pub user_agent: String,
     pub volume: u8,
+    /// Clashes with the target's `port`.
+    #[setting(default = 5062u16)]
+    pub port: u16,
 }
 
 fn main() {}

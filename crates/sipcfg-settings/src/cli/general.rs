@@ -1,0 +1,108 @@
+//! `sip-settings --general COMMAND`: the SIP SIMPLE (general) settings.
+
+use sipcfg::{ConfigurationManager, RawObject};
+
+use super::exit::{CliError, Status};
+use super::values::{self, Assignment};
+use super::{describe, json, tree, Context};
+use crate::{AccountManager, SIPSimpleSettings};
+
+/// Runs a general command.
+pub(crate) fn run(
+    context: &mut Context<'_>,
+    manager: &ConfigurationManager,
+) -> Result<(), CliError> {
+    let settings = SIPSimpleSettings::get(manager)?;
+    let raw = settings.raw();
+    match context.args.command.as_str() {
+        "show" => show(context, raw),
+        "get" => get(context, raw),
+        "set" => set(context, manager, raw),
+        "describe" => describe_setting(context, raw),
+        other => Err(CliError::usage(format!("unknown command {other:?}"))),
+    }
+}
+
+fn show(context: &mut Context<'_>, raw: &RawObject) -> Result<(), CliError> {
+    context.expect_args(0, 0, "sip-settings --general show")?;
+    let tree = raw.describe();
+    if context.args.json {
+        context.out = json::to_text(&json::tree_json(&tree, context.args.show_passwords));
+        return Ok(());
+    }
+    context.line("SIP SIMPLE settings:");
+    let options = context.tree_options();
+    tree::render(&tree, "SIP SIMPLE", &options, &mut context.out);
+    Ok(())
+}
+
+/// The setting at `key`, or invalid input naming similar settings.
+pub(crate) fn lookup(raw: &RawObject, key: &str) -> Result<sipcfg::SettingInfo, CliError> {
+    raw.setting(key)
+        .map_err(|error| CliError::invalid(values::explain(raw, &error)))
+}
+
+/// The bare value of `get`: the text form that `set` accepts (lists comma-separated, `None`
+/// for nothing), or the people form with `--json`'s `display`.
+pub(crate) fn bare_value(setting: &sipcfg::SettingInfo, show_passwords: bool) -> String {
+    if setting.secret && !show_passwords {
+        return sipcfg::SECRET_MASK.to_owned();
+    }
+    sipcfg::display_stored(&setting.value.to_stored())
+}
+
+fn get(context: &mut Context<'_>, raw: &RawObject) -> Result<(), CliError> {
+    context.expect_args(1, 1, "sip-settings --general get KEY")?;
+    let setting = lookup(raw, &context.args.args[0])?;
+    let show = context.args.show_passwords;
+    if context.args.json {
+        context.out = json::to_text(&json::get_json(&setting, show, None));
+    } else {
+        context.line(bare_value(&setting, show));
+    }
+    Ok(())
+}
+
+fn describe_setting(context: &mut Context<'_>, raw: &RawObject) -> Result<(), CliError> {
+    context.expect_args(1, 1, "sip-settings --general describe KEY")?;
+    let setting = lookup(raw, &context.args.args[0])?;
+    let show = context.args.show_passwords;
+    context.out = if context.args.json {
+        json::to_text(&json::describe_json(&setting, show, None))
+    } else {
+        describe::describe(&setting, show, None, true)
+    };
+    Ok(())
+}
+
+fn set(
+    context: &mut Context<'_>,
+    manager: &ConfigurationManager,
+    raw: &RawObject,
+) -> Result<(), CliError> {
+    let pairs = values::parse_pairs(&context.args.args)?;
+    let mut errors = Vec::new();
+    // default_account names an account: refuse one that does not exist.
+    for pair in pairs.iter().filter(|pair| pair.key == "default_account") {
+        if let Assignment::Text(id) = &pair.value {
+            if !AccountManager::load(manager)?.has(id)? {
+                errors.push(format!(
+                    "invalid value for default_account: account {id} does not exist"
+                ));
+            }
+        }
+    }
+    if let Err(refused) = values::apply_pairs(raw, &pairs) {
+        errors.extend(refused);
+    }
+    if !errors.is_empty() {
+        errors.push("nothing was changed".to_owned());
+        return Err(CliError {
+            status: Status::Invalid,
+            messages: errors,
+        });
+    }
+    raw.save()?;
+    context.line("SIP SIMPLE general settings updated");
+    Ok(())
+}
