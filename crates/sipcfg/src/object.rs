@@ -1227,7 +1227,7 @@ fn object_ids(
     manager: &ConfigurationManager,
     info: &ObjectInfo,
 ) -> Result<Vec<String>, ConfigurationError> {
-    let mut ids: Vec<String> = match info.group {
+    let ids: Vec<String> = match info.group {
         Some(group) => manager.get_names(Some(group))?,
         None => Vec::new(),
     };

@@ -1,10 +1,11 @@
 //! The `sip-settings` command-line tool: shows and changes the general settings
 //! ([`SIPSimpleSettings`](crate::SIPSimpleSettings)) and the accounts of a configuration
 //! directory, as the reference tool of the same name does, plus `get`, `describe`, `--json`,
-//! all-or-nothing `set` and meaningful exit statuses ([`exit::Status`]).
+//! all-or-nothing `set` and meaningful exit statuses ([`Status`](crate::cli::exit::Status)).
 //!
-//! The binary is a thin wrapper around [`main`]; [`run`] does the work and returns what to
-//! print, so that it can be called from tests and other programs.
+//! The binary is a thin wrapper around [`main`](crate::cli::main); [`run`](crate::cli::run)
+//! does the work and returns what to print, so that it can be called from tests and other
+//! programs.
 //!
 //! The manual is `docs/sip-settings.md`.
 
