@@ -805,10 +805,18 @@ fn snapshot_fn(input: &Input) -> TokenStream {
     } else {
         quote!(Self { #(#inits),* })
     };
+    let reads = input.fields.iter().map(|field| {
+        let ident = field.ident;
+        quote!(let _ = &self.#ident;)
+    });
     quote! {
         fn snapshot(group: ::sipcfg::GroupRef<'_>) -> Self {
             let _ = &group;
             #body
+        }
+
+        fn __sipcfg_read_fields(&self) {
+            #(#reads)*
         }
     }
 }

@@ -41,6 +41,10 @@ pub trait Extension: 'static {
     fn snapshot(group: GroupRef<'_>) -> Self
     where
         Self: Sized;
+    /// Reads every field (the declaration's fields are otherwise only written by `snapshot`,
+    /// which would make the compiler call them unused).
+    #[doc(hidden)]
+    fn __sipcfg_read_fields(&self) {}
 }
 
 /// An extension without its type parameter.

@@ -81,7 +81,7 @@ impl ObjectKey {
         }
     }
 
-    fn path(&self) -> Vec<String> {
+    pub(crate) fn path(&self) -> Vec<String> {
         self.group
             .iter()
             .cloned()

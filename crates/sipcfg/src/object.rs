@@ -27,7 +27,8 @@ use crate::notification::{NotificationKind, Operation, Sender};
 use crate::schema::GroupSchema;
 use crate::setting_type::{IntoSetting, SettingType, SharedValue, TypeInfo};
 use crate::{
-    ConfigurationError, ConfigurationManager, Data, Patch, SettingError, Value, ValueError,
+    ConfigurationError, ConfigurationManager, Data, ObjectNotFoundError, Patch, SettingError,
+    Value, ValueError,
 };
 
 /// A group of settings: a struct with `#[derive(SettingsGroup)]`.
@@ -45,6 +46,10 @@ pub trait SettingsGroup: 'static {
     fn snapshot(group: GroupRef<'_>) -> Self
     where
         Self: Sized;
+    /// Reads every field (the declaration's fields are otherwise only written by `snapshot`,
+    /// which would make the compiler call them unused).
+    #[doc(hidden)]
+    fn __sipcfg_read_fields(&self) {}
 }
 
 /// A settings object: a struct with `#[derive(SettingsObject)]`.
@@ -61,6 +66,10 @@ pub trait SettingsObject: 'static {
     fn snapshot(group: GroupRef<'_>) -> Self
     where
         Self: Sized;
+    /// Reads every field (the declaration's fields are otherwise only written by `snapshot`,
+    /// which would make the compiler call them unused).
+    #[doc(hidden)]
+    fn __sipcfg_read_fields(&self) {}
 }
 
 /// What an object is, without its type parameter.
@@ -242,7 +251,7 @@ impl<T: SettingsObject> Object<T> {
                 info.type_name
             )));
         };
-        obtain(manager, info, id, true).map(|raw| Object::from_raw(raw.expect("created")))
+        obtain_or_create(manager, info, id).map(Object::from_raw)
     }
 
     /// The per-id object `id`: the live one, else the stored one (loaded), else a new one
@@ -252,7 +261,7 @@ impl<T: SettingsObject> Object<T> {
         id: &str,
     ) -> Result<Self, ConfigurationError> {
         let info = ObjectInfo::of::<T>();
-        obtain(manager, info, id, true).map(|raw| Object::from_raw(raw.expect("created")))
+        obtain_or_create(manager, info, id).map(Object::from_raw)
     }
 
     /// The live or stored object `id`; `None` if neither exists.
@@ -1139,6 +1148,21 @@ impl ObjectRegistry {
     }
 }
 
+/// The live, stored or new object `id`.
+fn obtain_or_create(
+    manager: &ConfigurationManager,
+    info: ObjectInfo,
+    id: &str,
+) -> Result<RawObject, ConfigurationError> {
+    obtain(manager, info, id, true)?.ok_or_else(|| {
+        ObjectNotFoundError {
+            key: ObjectKey::new(info.group, id).path(),
+        }
+        .into()
+    })
+}
+
+/// The live or stored object `id`, or with `create` a new one.
 fn obtain(
     manager: &ConfigurationManager,
     info: ObjectInfo,

@@ -761,3 +761,72 @@ impl Backend for FailingBackend {
         self.inner.save(data)
     }
 }
+
+/// A complex setting stored like a group (the spec's "Complex settings can be represented just
+/// like a group").
+#[derive(Debug, Clone, PartialEq)]
+struct Resolution {
+    width: u32,
+    height: u32,
+}
+
+impl sipcfg::SettingType for Resolution {
+    fn from_stored(value: &Value) -> Result<Self, sipcfg::ValueError> {
+        let group = value.as_group().ok_or_else(|| {
+            sipcfg::ValueError::new(format!("expected a group, found {}", value.kind()))
+        })?;
+        let field = |name: &str| {
+            group
+                .get(name)
+                .ok_or_else(|| sipcfg::ValueError::new(format!("missing {name}")))
+                .and_then(<u32 as sipcfg::SettingType>::from_stored)
+        };
+        Ok(Resolution {
+            width: field("width")?,
+            height: field("height")?,
+        })
+    }
+    fn to_stored(&self) -> Value {
+        let mut group = Data::new();
+        group.insert("width", self.width.to_string());
+        group.insert("height", self.height.to_string());
+        Value::Group(group)
+    }
+    fn type_info() -> sipcfg::TypeInfo {
+        sipcfg::TypeInfo::new("Resolution")
+    }
+}
+
+#[derive(sipcfg::SettingsObject)]
+#[settings(id = "Video")]
+pub struct VideoSettings {
+    /// The capture resolution.
+    #[setting(default = Resolution { width: 640, height: 480 })]
+    resolution: Resolution,
+}
+
+#[test]
+fn group_shaped_setting_types_are_stored_as_groups() {
+    let (manager, backend) = manager_with(doc(
+        r#"{"Video": {"resolution": {"width": "1280", "height": "720"}}}"#,
+    ));
+    let video = VideoSettings::get(&manager).unwrap();
+    assert_eq!(
+        video.resolution(),
+        Resolution {
+            width: 1280,
+            height: 720
+        }
+    );
+    video
+        .set_resolution(Resolution {
+            width: 1920,
+            height: 1080,
+        })
+        .unwrap();
+    video.save().unwrap();
+    assert_eq!(
+        backend.data(),
+        doc(r#"{"Video": {"resolution": {"width": "1920", "height": "1080"}}}"#)
+    );
+}

@@ -21,10 +21,20 @@ use crate::{BackendError, Data};
 /// backend.save(&data).unwrap();
 /// assert_eq!(backend.load().unwrap(), data);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct MemoryBackend {
     stored: Arc<Mutex<Data>>,
     saves: Arc<Mutex<usize>>,
+}
+
+impl std::fmt::Debug for MemoryBackend {
+    /// Shows the size only: the document may hold passwords.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryBackend")
+            .field("top_level_names", &self.stored.lock().len())
+            .field("saves", &*self.saves.lock())
+            .finish()
+    }
 }
 
 impl MemoryBackend {
