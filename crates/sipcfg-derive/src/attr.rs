@@ -273,3 +273,43 @@ pub fn group_attrs(attrs: &[Attribute], errors: &mut Errors) -> Option<GroupAttr
     }
     result
 }
+
+/// The arguments of `#[extend(Target)]` or `#[extend(Target, linked)]`.
+pub struct ExtendArgs {
+    pub target: syn::Path,
+    /// Registered with every manager at start (linked in at build time).
+    pub linked: bool,
+}
+
+impl syn::parse::Parse for ExtendArgs {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let target: syn::Path = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "`#[extend]` needs the settings object or group it extends: \
+                 `#[extend(SIPSimpleSettings)]`",
+            )
+        })?;
+        let mut linked = false;
+        while input.parse::<Option<syn::Token![,]>>()?.is_some() {
+            if input.is_empty() {
+                break;
+            }
+            let option: Ident = input.parse()?;
+            if option == "linked" && !linked {
+                linked = true;
+            } else if option == "linked" {
+                return Err(syn::Error::new(option.span(), "duplicate `linked`"));
+            } else {
+                return Err(syn::Error::new(
+                    option.span(),
+                    format!("unknown extension option `{option}`: expected `linked`"),
+                ));
+            }
+        }
+        if !input.is_empty() {
+            return Err(input.error("expected `#[extend(Target)]` or `#[extend(Target, linked)]`"));
+        }
+        Ok(ExtendArgs { target, linked })
+    }
+}

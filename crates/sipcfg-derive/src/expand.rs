@@ -26,9 +26,11 @@ pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
 }
 
 /// `#[extend(Target)]` on `item`. `target` is the parsed argument, or why it did not parse.
-pub fn extension(item: Item, target: syn::Result<syn::Path>) -> TokenStream {
+pub fn extension(item: Item, args: syn::Result<crate::attr::ExtendArgs>) -> TokenStream {
     let mut errors = Errors::default();
-    let target = target.map_err(|error| errors.push(error)).ok();
+    let args = args.map_err(|error| errors.push(error)).ok();
+    let linked = args.as_ref().is_some_and(|a| a.linked);
+    let target = args.map(|a| a.target);
     let mut item = match item {
         Item::Struct(item) => item,
         Item::Enum(mut item) => {
@@ -81,7 +83,7 @@ pub fn extension(item: Item, target: syn::Result<syn::Path>) -> TokenStream {
                 valid::check(&model, &mut errors);
                 target
                     .as_ref()
-                    .map(|target| extension_impls(&model, target))
+                    .map(|target| extension_impls(&model, target, linked))
             }
             None => None,
         }
@@ -640,7 +642,7 @@ fn object(input: &Input) -> TokenStream {
     }
 }
 
-fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
+fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStream {
     let ident = input.ident;
     let schema = schema_fn(input);
     let (reference, ref_tokens) = ref_type(input, &quote!(#target), quote!(::sipcfg::Extension));
@@ -759,9 +761,21 @@ fn extension_impls(input: &Input, target: &syn::Path) -> TokenStream {
             #snapshot
         }
     };
+    let link = if linked {
+        quote! {
+            ::sipcfg::__private::inventory::submit! {
+                ::sipcfg::LinkedExtension {
+                    info: ::sipcfg::ExtensionInfo::of::<#ident>,
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #ref_tokens
         #target_check
+        #link
         #[allow(dead_code, non_snake_case)]
         const _: () = {
             trait __SipcfgNotATarget {

@@ -31,16 +31,11 @@ pub fn derive_settings_group(input: TokenStream) -> TokenStream {
 }
 
 /// Declares an extension of a settings object or group: `#[extend(Target)]` on a struct whose
-/// fields are declared like a group's.
+/// fields are declared like a group's. `#[extend(Target, linked)]` also registers it with every
+/// manager at start, without a call.
 #[proc_macro_attribute]
 pub fn extend(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = parse_macro_input!(input as Item);
-    let target = syn::parse::<syn::Path>(args).map_err(|error| {
-        syn::Error::new(
-            error.span(),
-            "`#[extend]` needs the settings object or group it extends: \
-             `#[extend(SIPSimpleSettings)]`",
-        )
-    });
-    expand::extension(item, target).into()
+    let args = syn::parse::<attr::ExtendArgs>(args);
+    expand::extension(item, args).into()
 }

@@ -88,6 +88,22 @@ impl fmt::Debug for ExtensionInfo {
     }
 }
 
+/// An extension declared `#[extend(Target, linked)]`: every manager registers it when it
+/// starts, without a call.
+pub struct LinkedExtension {
+    /// Describes the extension.
+    pub info: fn() -> ExtensionInfo,
+}
+
+inventory::collect!(LinkedExtension);
+
+/// Every extension linked into this program.
+pub(crate) fn linked_extensions() -> impl Iterator<Item = ExtensionInfo> {
+    inventory::iter::<LinkedExtension>
+        .into_iter()
+        .map(|linked| (linked.info)())
+}
+
 /// The extensions registered with one manager, and the layouts of its object types.
 #[derive(Default)]
 pub(crate) struct ExtensionRegistry {

@@ -67,7 +67,7 @@ pub use error::{
     BackendError, ConfigurationError, ExtensionError, ObjectNotFoundError, ParseError,
     ParseErrorKind, SettingError, ValueError,
 };
-pub use extension::{Extension, ExtensionInfo, ExtensionTarget};
+pub use extension::{Extension, ExtensionInfo, ExtensionTarget, LinkedExtension};
 pub use manager::{ConfigurationManager, ObjectKey};
 pub use modified::{Modified, ModifiedValue, SECRET_MASK};
 pub use notification::{
@@ -90,6 +90,7 @@ pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::schema::{Correlation, GroupField, GroupSchema, SettingOps, SettingSchema};
+    pub use inventory;
     pub use std::any::TypeId;
     pub use std::sync::{Arc, OnceLock};
 

@@ -122,14 +122,19 @@ impl ConfigurationManager {
         GLOBAL.get_or_init(ConfigurationManager::new)
     }
 
-    /// Loads the document from `backend` and keeps the backend for [`save`](Self::save).
+    /// Loads the document from `backend` and keeps the backend for [`save`](Self::save). The
+    /// extensions declared `#[extend(Target, linked)]` are registered first.
     ///
     /// Fails with the backend's error if the document cannot be loaded (the manager stays
-    /// unstarted), or with [`ConfigurationError::AlreadyStarted`].
+    /// unstarted), with [`ConfigurationError::AlreadyStarted`], or if two linked extensions
+    /// clash.
     pub fn start(&self, backend: impl Backend + 'static) -> Result<(), ConfigurationError> {
         let mut store = self.inner.store.write();
         if store.is_some() {
             return Err(ConfigurationError::AlreadyStarted);
+        }
+        for extension in crate::extension::linked_extensions() {
+            self.inner.extensions.register(extension)?;
         }
         let data = backend.load()?;
         *store = Some(Store {
