@@ -102,6 +102,13 @@ pub struct BenchSettings {
     pub security: Security,
 }
 
+/// Settings added by an extension, read through `ext::<E>()`.
+#[sipcfg::extend(Signalling)]
+pub struct SignallingExtension {
+    #[setting(default = false)]
+    pub trace: bool,
+}
+
 fn bench(c: &mut Criterion) {
     let manager = ConfigurationManager::new();
     manager.start(MemoryBackend::new()).expect("memory backend");
@@ -115,6 +122,12 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("typed read String", |b| {
         b.iter(|| black_box(settings.user_agent()))
+    });
+    manager
+        .register_extension::<SignallingExtension>()
+        .expect("no clash");
+    c.bench_function("typed read bool (extension of a nested group)", |b| {
+        b.iter(|| black_box(settings.sip().ext::<SignallingExtension>().trace()))
     });
     let mut flip = false;
     c.bench_function("typed write bool (nested group)", |b| {
