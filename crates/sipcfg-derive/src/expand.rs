@@ -172,7 +172,7 @@ fn schema_fn(input: &Input) -> TokenStream {
             ::sipcfg::__private::GroupField {
                 name: #name,
                 doc: #doc,
-                schema: <#ty as ::sipcfg::SettingsGroup>::schema,
+                schema: <#ty as ::sipcfg::SettingsDeclaration>::schema,
             }
         }
     });
@@ -432,7 +432,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
 
 /// Hidden functions naming each setting's type, so that an extension's override is checked
 /// against the target's type by the compiler.
-fn type_markers(input: &Input, schema_path: TokenStream) -> TokenStream {
+fn type_markers(input: &Input) -> TokenStream {
     let ident = input.ident;
     let markers = input.settings().map(|(field, _)| {
         let marker = marker_ident(&field.name);
@@ -460,20 +460,12 @@ fn type_markers(input: &Input, schema_path: TokenStream) -> TokenStream {
             pub const __SIPCFG_IS_TARGET: bool = true;
             #(#markers)*
         }
-        impl ::sipcfg::ExtensionTarget for #ident {
-            fn target_schema() -> &'static ::sipcfg::__private::GroupSchema {
-                #schema_path()
-            }
-        }
+        impl ::sipcfg::ExtensionTarget for #ident {}
     }
 }
 
 /// The `{Name}Ref<'a>` accessor type shared by groups and extensions.
-fn ref_type(
-    input: &Input,
-    target_for_ext: &TokenStream,
-    snapshot_trait: TokenStream,
-) -> (syn::Ident, TokenStream) {
+fn ref_type(input: &Input, target_for_ext: &TokenStream) -> (syn::Ident, TokenStream) {
     let ident = input.ident;
     let vis = input.vis;
     let reference = format_ident!("{}Ref", ident);
@@ -496,7 +488,7 @@ fn ref_type(
 
             /// A plain copy of the current values.
             pub fn snapshot(&self) -> #ident {
-                <#ident as #snapshot_trait>::snapshot(self.0)
+                <#ident as ::sipcfg::SettingsDeclaration>::snapshot(self.0)
             }
 
             /// The untyped view of this group.
@@ -516,16 +508,19 @@ fn ref_type(
 fn group(input: &Input) -> TokenStream {
     let ident = input.ident;
     let schema = schema_fn(input);
-    let (reference, ref_tokens) = ref_type(input, &quote!(#ident), quote!(::sipcfg::SettingsGroup));
-    let markers = type_markers(input, quote!(<#ident as ::sipcfg::SettingsGroup>::schema));
+    let (reference, ref_tokens) = ref_type(input, &quote!(#ident));
+    let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
     quote! {
         #ref_tokens
 
-        impl ::sipcfg::SettingsGroup for #ident {
-            type Ref<'a> = #reference<'a>;
+        impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+        }
+
+        impl ::sipcfg::SettingsGroup for #ident {
+            type Ref<'a> = #reference<'a>;
         }
 
         #markers
@@ -539,7 +534,7 @@ fn object(input: &Input) -> TokenStream {
     let handle = format_ident!("{}Handle", ident);
     let group_expr = quote!(self.0.root());
     let methods = accessors(input, &group_expr, &quote!('_));
-    let markers = type_markers(input, quote!(<#ident as ::sipcfg::SettingsObject>::schema));
+    let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
     let group = match &input.attrs.group {
         Some(group) => quote!(::core::option::Option::Some(#group)),
@@ -619,12 +614,15 @@ fn object(input: &Input) -> TokenStream {
             #methods
         }
 
+        impl ::sipcfg::SettingsDeclaration for #ident {
+            #schema
+            #snapshot
+        }
+
         impl ::sipcfg::SettingsObject for #ident {
             const GROUP: ::core::option::Option<&'static str> = #group;
             const ID: ::core::option::Option<&'static str> = #id;
             type Handle = #handle;
-            #schema
-            #snapshot
         }
 
         impl #ident {
@@ -645,7 +643,7 @@ fn object(input: &Input) -> TokenStream {
 fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStream {
     let ident = input.ident;
     let schema = schema_fn(input);
-    let (reference, ref_tokens) = ref_type(input, &quote!(#target), quote!(::sipcfg::Extension));
+    let (reference, ref_tokens) = ref_type(input, &quote!(#target));
     let snapshot = snapshot_fn(input);
     let target_text = text(target);
     // Names must not clash with the target's own, unless overriding a default; an override must
@@ -757,6 +755,10 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
         impl ::sipcfg::Extension for #ident {
             type Target = #target;
             type Ref<'a> = #reference<'a>;
+        }
+    };
+    let declaration = quote! {
+        impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
         }
@@ -774,6 +776,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
     };
     quote! {
         #ref_tokens
+        #declaration
         #target_check
         #link
         #[allow(dead_code, non_snake_case)]
@@ -809,7 +812,7 @@ fn snapshot_fn(input: &Input) -> TokenStream {
                 let ordinal = group_ordinal;
                 group_ordinal += 1;
                 quote_spanned! {ty.span()=>
-                    #ident: <#ty as ::sipcfg::SettingsGroup>::snapshot(group.group(#ordinal))
+                    #ident: <#ty as ::sipcfg::SettingsDeclaration>::snapshot(group.group(#ordinal))
                 }
             }
         }

@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use crate::layout::Layout;
 use crate::schema::GroupSchema;
-use crate::{ExtensionError, GroupRef};
+use crate::{ExtensionError, GroupRef, SettingsDeclaration};
 
 /// A settings object or group that extensions may target. Implemented by
 /// `#[derive(SettingsObject)]` and `#[derive(SettingsGroup)]`.
@@ -24,27 +24,14 @@ use crate::{ExtensionError, GroupRef};
     label = "not a settings object or group",
     note = "only types with #[derive(SettingsObject)] or #[derive(SettingsGroup)] can be extended"
 )]
-pub trait ExtensionTarget: 'static {
-    /// The target's own declared settings.
-    fn target_schema() -> &'static GroupSchema;
-}
+pub trait ExtensionTarget: SettingsDeclaration {}
 
 /// An extension: a struct marked `#[extend(Target)]`.
-pub trait Extension: 'static {
+pub trait Extension: SettingsDeclaration {
     /// The extended settings object or group.
     type Target: ExtensionTarget;
     /// The typed accessors of the extension's settings.
     type Ref<'a>: From<GroupRef<'a>>;
-    /// The extension's declared settings.
-    fn schema() -> &'static GroupSchema;
-    /// A plain copy of the extension's current values.
-    fn snapshot(group: GroupRef<'_>) -> Self
-    where
-        Self: Sized;
-    /// Reads every field (the declaration's fields are otherwise only written by `snapshot`,
-    /// which would make the compiler call them unused).
-    #[doc(hidden)]
-    fn __sipcfg_read_fields(&self) {}
 }
 
 /// An extension without its type parameter.
@@ -70,10 +57,10 @@ impl ExtensionInfo {
         ExtensionInfo {
             name: E::schema().type_name,
             type_id: TypeId::of::<E>,
-            target_name: <E::Target as ExtensionTarget>::target_schema().type_name,
+            target_name: <E::Target as SettingsDeclaration>::schema().type_name,
             target_type_id: TypeId::of::<E::Target>,
             schema: E::schema,
-            target_schema: <E::Target as ExtensionTarget>::target_schema,
+            target_schema: <E::Target as SettingsDeclaration>::schema,
         }
     }
 }

@@ -75,8 +75,8 @@ pub use notification::{
     ObserverGuard, Operation, Sender,
 };
 pub use object::{
-    GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsGroup, SettingsObject,
-    TextValue,
+    GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsDeclaration,
+    SettingsGroup, SettingsObject, TextValue,
 };
 pub use patch::{Patch, PatchValue};
 pub use setting_type::{

@@ -31,18 +31,17 @@ use crate::{
     Value, ValueError,
 };
 
-/// A group of settings: a struct with `#[derive(SettingsGroup)]`.
+/// What every settings declaration has (objects, groups and extensions): its static metadata,
+/// and a plain copy of its current values. Implemented by the derive macros.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a settings group",
     label = "a `#[group]` field must have a type with `#[derive(SettingsGroup)]`",
     note = "add `#[derive(SettingsGroup)]` to `{Self}`, or declare the field as a setting"
 )]
-pub trait SettingsGroup: 'static {
-    /// The typed accessors of the group.
-    type Ref<'a>: From<GroupRef<'a>>;
+pub trait SettingsDeclaration: 'static {
     /// The declared settings and sub-groups.
     fn schema() -> &'static GroupSchema;
-    /// A plain copy of the group's current values.
+    /// A plain copy of the current values of the declaration at `group`.
     fn snapshot(group: GroupRef<'_>) -> Self
     where
         Self: Sized;
@@ -52,24 +51,25 @@ pub trait SettingsGroup: 'static {
     fn __sipcfg_read_fields(&self) {}
 }
 
+/// A group of settings: a struct with `#[derive(SettingsGroup)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a settings group",
+    label = "a `#[group]` field must have a type with `#[derive(SettingsGroup)]`",
+    note = "add `#[derive(SettingsGroup)]` to `{Self}`, or declare the field as a setting"
+)]
+pub trait SettingsGroup: SettingsDeclaration {
+    /// The typed accessors of the group.
+    type Ref<'a>: From<GroupRef<'a>>;
+}
+
 /// A settings object: a struct with `#[derive(SettingsObject)]`.
-pub trait SettingsObject: 'static {
+pub trait SettingsObject: SettingsDeclaration {
     /// The group the object is stored in (`None`: top level).
     const GROUP: Option<&'static str>;
     /// The static id of a global object; `None` for per-id objects (accounts).
     const ID: Option<&'static str>;
     /// The typed accessors of the object's settings, reached through [`Object`]'s `Deref`.
     type Handle: From<RawObject> + AsRef<RawObject> + Clone;
-    /// The declared settings and sub-groups.
-    fn schema() -> &'static GroupSchema;
-    /// A plain copy of the object's current values.
-    fn snapshot(group: GroupRef<'_>) -> Self
-    where
-        Self: Sized;
-    /// Reads every field (the declaration's fields are otherwise only written by `snapshot`,
-    /// which would make the compiler call them unused).
-    #[doc(hidden)]
-    fn __sipcfg_read_fields(&self) {}
 }
 
 /// What an object is, without its type parameter.

@@ -659,7 +659,7 @@ fn metadata_describes_every_setting() {
         settings.raw().setting("tls.nope"),
         Err(SettingError::Unknown { .. })
     ));
-    let static_schema = <SIPSimpleSettings as sipcfg::SettingsObject>::schema();
+    let static_schema = <SIPSimpleSettings as sipcfg::SettingsDeclaration>::schema();
     assert_eq!(static_schema.settings.len(), 2);
     assert_eq!(static_schema.groups.len(), 4);
 }
