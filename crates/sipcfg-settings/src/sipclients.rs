@@ -135,16 +135,11 @@ pub fn account_audio_inbound(
     account: &Object<Account>,
     settings: &Object<SIPSimpleSettings>,
 ) -> Option<AbsolutePath> {
-    account
+    let own = account
         .ext::<SIPClientsAccountSettings>()
         .sounds()
-        .audio_inbound()
-        .or_else(|| {
-            settings
-                .ext::<SIPClientsSettings>()
-                .sounds()
-                .audio_inbound()
-        })
+        .audio_inbound();
+    own.or_else(|| general_audio_inbound(settings))
 }
 
 /// The ringtone of the Bonjour account: its own `sounds.audio_inbound`, or else the general one.
@@ -152,16 +147,18 @@ pub fn bonjour_audio_inbound(
     account: &Object<BonjourAccount>,
     settings: &Object<SIPSimpleSettings>,
 ) -> Option<AbsolutePath> {
-    account
+    let own = account
         .ext::<SIPClientsBonjourAccountSettings>()
         .sounds()
+        .audio_inbound();
+    own.or_else(|| general_audio_inbound(settings))
+}
+
+fn general_audio_inbound(settings: &Object<SIPSimpleSettings>) -> Option<AbsolutePath> {
+    settings
+        .ext::<SIPClientsSettings>()
+        .sounds()
         .audio_inbound()
-        .or_else(|| {
-            settings
-                .ext::<SIPClientsSettings>()
-                .sounds()
-                .audio_inbound()
-        })
 }
 
 /// The full path of a data path: relative paths are inside `user_data_directory` (with a
