@@ -415,3 +415,35 @@ fn an_empty_document_is_a_single_newline() {
     assert_eq!(fs::read(&path).unwrap(), b"\n");
     assert_eq!(FileBackend::new(&path).load().unwrap(), Data::new());
 }
+
+#[test]
+fn an_exclusive_lock_excludes_other_lockers_until_dropped() {
+    use sipcfg::backend::LockMode;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let backend = FileBackend::new(dir.path().join("sub").join("config"));
+    let shared_on_missing_dir = backend.lock(LockMode::Shared).unwrap();
+    assert!(
+        !shared_on_missing_dir.is_held(),
+        "nothing to read, nothing locked"
+    );
+    drop(shared_on_missing_dir);
+
+    let guard = backend.lock(LockMode::Exclusive).unwrap();
+    assert!(guard.is_held());
+    assert!(dir.path().join("sub").join("config.lock").exists());
+    let acquired = Arc::new(AtomicBool::new(false));
+    let flag = acquired.clone();
+    let other = backend.clone();
+    let waiter = std::thread::spawn(move || {
+        let _second = other.lock(LockMode::Exclusive).unwrap();
+        flag.store(true, Ordering::SeqCst);
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!acquired.load(Ordering::SeqCst), "the second locker waits");
+    drop(guard);
+    waiter.join().unwrap();
+    assert!(acquired.load(Ordering::SeqCst));
+}

@@ -25,7 +25,7 @@ use crate::manager::{ManagerInner, ObjectKey};
 use crate::modified::{Modified, ModifiedValue, SECRET_MASK};
 use crate::notification::{NotificationKind, Operation, Sender};
 use crate::schema::GroupSchema;
-use crate::setting_type::{IntoSetting, SettingType, SharedValue, TypeInfo};
+use crate::setting_type::{DynValue, IntoSetting, SettingType, SharedValue, TypeInfo};
 use crate::{
     ConfigurationError, ConfigurationManager, Data, ObjectNotFoundError, Patch, SettingError,
     Value, ValueError,
@@ -458,27 +458,46 @@ impl<'a> GroupRef<'a> {
     }
 }
 
-fn assign(state: &mut ObjectState, slot: usize, value: SharedValue) -> Result<(), SettingError> {
+/// Checks `value` for `slot` against the current value of the slot's correlated sibling.
+fn check_correlation(
+    state: &ObjectState,
+    slot: usize,
+    value: &dyn DynValue,
+) -> Result<(), SettingError> {
     let info = &state.layout.slots[slot];
-    if let Some(correlation) = info.schema.correlation {
-        let sibling_path: Vec<&str> = info.store_path[..info.store_path.len() - 1]
-            .iter()
-            .copied()
-            .chain(std::iter::once(correlation.sibling))
-            .collect();
-        if let Some(Entry::Setting(sibling)) = state.layout.lookup(&sibling_path.join(".")) {
+    let Some(correlation) = info.schema.correlation else {
+        return Ok(());
+    };
+    let parent = &info.store_path[..info.store_path.len() - 1];
+    let sibling_path: Vec<&str> = parent
+        .iter()
+        .copied()
+        .chain(std::iter::once(correlation.sibling))
+        .collect();
+    match state.layout.lookup(&sibling_path.join(".")) {
+        Some(Entry::Setting(sibling)) => {
             let sibling_value = &state.slots[sibling as usize].value;
-            (correlation.check)(&*value, &**sibling_value).map_err(|error| {
-                SettingError::Invalid {
-                    path: info.path.clone(),
-                    error,
-                }
-            })?;
+            (correlation.check)(value, &**sibling_value).map_err(|error| SettingError::Invalid {
+                path: info.path.clone(),
+                error,
+            })
         }
+        _ => Ok(()),
     }
+}
+
+/// Checks and stores an explicit value.
+fn assign(state: &mut ObjectState, slot: usize, value: SharedValue) -> Result<(), SettingError> {
+    check_correlation(state, slot, &*value)?;
+    store(state, slot, value);
+    Ok(())
+}
+
+/// Stores an explicit value (checks are the caller's).
+fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
     let current = &mut state.slots[slot];
     if current.explicit && current.value.eq_dyn(&*value) {
-        return Ok(());
+        return;
     }
     current.value = value;
     current.explicit = true;
@@ -486,7 +505,6 @@ fn assign(state: &mut ObjectState, slot: usize, value: SharedValue) -> Result<()
     current.drops_raw = false;
     let path = &state.layout.slots[slot].store_path;
     state.blocked.retain(|blocked| !path.starts_with(blocked));
-    Ok(())
 }
 
 fn reset(state: &mut ObjectState, slot: usize) {
@@ -868,20 +886,22 @@ impl RawObject {
                 }),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        // Apply everything that converted, then check correlated settings against the final
+        // values (so that swapping two ports in one call works, whatever the order), and report
+        // conversion and check errors together.
         let before = (state.slots.clone(), state.blocked.clone());
-        for (slot, value) in planned {
-            let result = match value {
-                None => {
-                    reset(&mut state, slot);
-                    Ok(())
+        for (slot, value) in &planned {
+            match value {
+                None => reset(&mut state, *slot),
+                Some(value) => store(&mut state, *slot, value.clone()),
+            }
+        }
+        for (slot, _) in &planned {
+            let value = state.slots[*slot].value.clone();
+            if let Err(error) = check_correlation(&state, *slot, &*value) {
+                if !errors.contains(&error) {
+                    errors.push(error);
                 }
-                Some(value) => assign(&mut state, slot, value),
-            };
-            if let Err(error) = result {
-                errors.push(error);
             }
         }
         if !errors.is_empty() {

@@ -830,3 +830,45 @@ fn group_shaped_setting_types_are_stored_as_groups() {
         doc(r#"{"Video": {"resolution": {"width": "1920", "height": "1080"}}}"#)
     );
 }
+
+#[test]
+fn set_many_checks_correlated_settings_against_the_final_values() {
+    let (manager, _) = manager();
+    let settings = SIPSimpleSettings::get(&manager).unwrap();
+    settings.sip().set_tcp_port(6000).unwrap();
+    settings.sip().set_tls_port(5000).unwrap();
+    // Swapping the two ports works in either order.
+    settings
+        .raw()
+        .set_many(&[
+            ("sip.tcp_port", TextValue::Text("5000")),
+            ("sip.tls_port", TextValue::Text("6000")),
+        ])
+        .unwrap();
+    assert_eq!(
+        (settings.sip().tcp_port(), settings.sip().tls_port()),
+        (Port(5000), Port(6000))
+    );
+    settings
+        .raw()
+        .set_many(&[
+            ("sip.tls_port", TextValue::Text("5000")),
+            ("sip.tcp_port", TextValue::Text("6000")),
+        ])
+        .unwrap();
+    // A clash is reported together with conversion errors, and nothing changes.
+    let errors = settings
+        .raw()
+        .set_many(&[
+            ("sip.udp_port", TextValue::Text("bogus")),
+            ("sip.tls_port", TextValue::Text("6000")),
+        ])
+        .unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[1].to_string().contains("must differ"),
+        "{}",
+        errors[1]
+    );
+    assert_eq!(settings.sip().tls_port(), Port(5000));
+}

@@ -160,6 +160,48 @@ impl FileBackend {
         self.encoding
     }
 
+    /// Locks the file against other processes that lock it too, until the returned guard is
+    /// dropped: [`LockMode::Exclusive`] for a read-change-save session, [`LockMode::Shared`] for
+    /// reading. The lock is an advisory `flock` on `NAME.lock` beside the file (the file itself
+    /// is replaced on every save, so it cannot carry the lock); creating it creates the file's
+    /// missing directories (mode 0700). A shared lock on a file whose directory does not exist
+    /// locks nothing: there is nothing to read.
+    ///
+    /// A manager holds the document in memory between `start` and `save`; two processes that
+    /// change one file at the same time must each hold the exclusive lock from before `start`
+    /// to after their last save, or the later save replaces the earlier one. `sip-settings`
+    /// does this.
+    pub fn lock(&self, mode: LockMode) -> Result<FileLock, BackendError> {
+        let target = resolve_symlink(&self.path);
+        let mut name = target.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        let lock_path = target.with_file_name(name);
+        let dir = match lock_path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if mode == LockMode::Shared && !dir.is_dir() {
+            return Ok(FileLock { file: None });
+        }
+        create_dir_all(&dir).map_err(io_error("create the directory", &dir))?;
+        let mut options = fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(&lock_path)
+            .map_err(io_error("open the lock file", &lock_path))?;
+        match mode {
+            LockMode::Shared => file.lock_shared(),
+            LockMode::Exclusive => file.lock(),
+        }
+        .map_err(io_error("lock", &lock_path))?;
+        Ok(FileLock { file: Some(file) })
+    }
+
     /// The text of `data` as bytes in the backend's encoding.
     fn encode(&self, data: &Data) -> Result<Vec<u8>, BackendError> {
         let text = file_format::write(data).map_err(|error| BackendError::Unrepresentable {
@@ -191,6 +233,30 @@ impl FileBackend {
                 encoding.name()
             ),
         })
+    }
+}
+
+/// How [`FileBackend::lock`] locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Several readers at once, no writer.
+    Shared,
+    /// One process at a time.
+    Exclusive,
+}
+
+/// Holds a [`FileBackend::lock`] until dropped.
+#[derive(Debug)]
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct FileLock {
+    // Closing the file releases the lock.
+    file: Option<fs::File>,
+}
+
+impl FileLock {
+    /// Whether a lock is actually held (a shared lock on a missing directory holds none).
+    pub fn is_held(&self) -> bool {
+        self.file.is_some()
     }
 }
 

@@ -7,7 +7,7 @@
 mod file;
 mod memory;
 
-pub use file::{Encoding, FileBackend};
+pub use file::{Encoding, FileBackend, FileLock, LockMode};
 pub use memory::MemoryBackend;
 
 use crate::{BackendError, Data};
