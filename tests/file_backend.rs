@@ -447,3 +447,24 @@ fn an_exclusive_lock_excludes_other_lockers_until_dropped() {
     waiter.join().unwrap();
     assert!(acquired.load(Ordering::SeqCst));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_is_kept_and_its_target_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("config");
+    std::os::unix::fs::symlink("real/config.txt", &link).unwrap();
+    let backend = FileBackend::new(&link);
+    let mut data = Data::new();
+    data.insert("a", "1");
+    backend.save(&data).unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("real/config.txt")).unwrap(),
+        "a = 1\n"
+    );
+    assert_eq!(backend.load().unwrap(), data);
+}

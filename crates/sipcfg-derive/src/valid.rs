@@ -61,6 +61,12 @@ pub fn check(input: &Input, errors: &mut Errors) {
         if field.name.is_empty() {
             errors.spanned(field.name_span, "a stored name must not be empty");
         }
+        if field.name.contains('.') {
+            errors.spanned(
+                field.name_span,
+                "a stored name cannot contain `.`: dotted paths separate groups (`tls.verify_server`)",
+            );
+        }
         if field.name == "__id__" {
             errors.spanned(field.name_span, "`__id__` is reserved for the object's id");
         }

@@ -16,6 +16,9 @@ pub enum ConfigurationError {
     /// The manager was used before [`start`](crate::ConfigurationManager::start).
     #[error("the configuration manager is not started: call `start` with a backend first")]
     NotStarted,
+    /// The settings object outlived its configuration manager.
+    #[error("the settings object's configuration manager was dropped")]
+    ManagerDropped,
     /// [`start`](crate::ConfigurationManager::start) was called twice.
     #[error("the configuration manager is already started")]
     AlreadyStarted,

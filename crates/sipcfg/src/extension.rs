@@ -95,6 +95,8 @@ pub(crate) fn linked_extensions() -> impl Iterator<Item = ExtensionInfo> {
 #[derive(Default)]
 pub(crate) struct ExtensionRegistry {
     inner: Mutex<RegistryInner>,
+    /// Serializes registrations with the upgrades of live objects that follow them.
+    pub(crate) registration: Mutex<()>,
 }
 
 #[derive(Default)]

@@ -63,6 +63,9 @@ impl fmt::Debug for ConfigurationManager {
     }
 }
 
+/// How deep the data given to [`ConfigurationManager::update`] may be nested.
+pub const MAX_PATCH_DEPTH: usize = 1024;
+
 /// Where an object lives in the document: its group (if any) and its name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectKey {
@@ -182,11 +185,20 @@ impl ConfigurationManager {
         persistent: bool,
     ) -> Result<(), ConfigurationError> {
         key.check()?;
+        // Merging recurses once per level: refuse what no settings object produces.
+        if patch.depth() > MAX_PATCH_DEPTH {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "the data for {key} is nested deeper than {MAX_PATCH_DEPTH} groups"
+            )));
+        }
         if let Some(path) = patch.find_empty_name() {
             return Err(ConfigurationError::InvalidKey(format!(
                 "empty name at {key}/{}",
                 path.join("/")
             )));
+        }
+        if patch.is_empty() && !persistent {
+            return self.read_store(|_| ());
         }
         self.write_store(|store| {
             let parent = match &key.group {

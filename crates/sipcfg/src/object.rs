@@ -417,18 +417,23 @@ impl<'a> GroupRef<'a> {
         if let Some(view) = self.extension_view(ext) {
             return view;
         }
-        if let Some(manager) = self.core.manager.upgrade() {
-            let manager = ConfigurationManager { inner: manager };
-            if let Err(error) = manager.register_extension_info(ExtensionInfo::of::<E>()) {
-                panic!("cannot use extension {}: {error}", E::schema().type_name);
-            }
+        let name = E::schema().type_name;
+        let Some(manager) = self.core.manager.upgrade() else {
+            panic!("cannot use extension {name}: the object's configuration manager was dropped");
+        };
+        let manager = ConfigurationManager { inner: manager };
+        if let Err(error) = manager.register_extension_info(ExtensionInfo::of::<E>()) {
+            panic!("cannot use extension {name}: {error}");
         }
+        if let Some(view) = self.extension_view(ext) {
+            return view;
+        }
+        // Created while the extension was being registered: catch up.
+        let failures = self.core.refresh_layout(&manager);
+        post_load_failures(&manager, self.core, failures);
         match self.extension_view(ext) {
             Some(view) => view,
-            None => panic!(
-                "extension {} does not extend this group",
-                E::schema().type_name
-            ),
+            None => panic!("extension {name} does not extend this group"),
         }
     }
 
@@ -501,8 +506,11 @@ fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
     }
     current.value = value;
     current.explicit = true;
-    current.keeps_raw = false;
-    current.drops_raw = false;
+    if current.keeps_raw {
+        // The kept stored value is replaced at the next save, or removed if reset before.
+        current.keeps_raw = false;
+        current.drops_raw = true;
+    }
     let path = &state.layout.slots[slot].store_path;
     state.blocked.retain(|blocked| !path.starts_with(blocked));
 }
@@ -639,7 +647,7 @@ impl RawObject {
             .manager
             .upgrade()
             .map(|inner| ConfigurationManager { inner })
-            .ok_or(ConfigurationError::NotStarted)
+            .ok_or(ConfigurationError::ManagerDropped)
     }
 
     fn sender(&self, id: String) -> Sender {
@@ -671,10 +679,16 @@ impl RawObject {
         }
         let manager = self.manager()?;
         let mut registry = manager.inner.objects.inner.lock();
-        let (current, stored_id) = {
+        let (current, stored_id, lifecycle) = {
             let state = self.core.state.read();
-            (state.id.clone(), state.stored_id.clone())
+            (state.id.clone(), state.stored_id.clone(), state.lifecycle)
         };
+        if lifecycle == Lifecycle::Deleted {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} {current:?} was deleted: its id cannot change",
+                info.type_name
+            )));
+        }
         if current == id {
             return Ok(());
         }
@@ -689,15 +703,26 @@ impl RawObject {
                 id: id.to_owned(),
             });
         }
-        registry.live.remove(&(info.type_id, current));
+        let current_key = (info.type_id, current);
+        if registry
+            .live
+            .get(&current_key)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.core))
+        {
+            registry.live.remove(&current_key);
+        }
         registry.live.insert(key, self.core.clone());
         let stored_key = (info.type_id, stored_id.clone());
-        if id == stored_id {
+        let mut state = self.core.state.write();
+        if lifecycle == Lifecycle::New {
+            // Nothing is stored under the old id: there is nothing to rename or reserve.
+            state.stored_id = id.to_owned();
+        } else if id == stored_id {
             registry.renamed.remove(&stored_key);
         } else {
             registry.renamed.insert(stored_key, self.core.clone());
         }
-        self.core.state.write().id = id.to_owned();
+        state.id = id.to_owned();
         Ok(())
     }
 
@@ -796,14 +821,18 @@ impl RawObject {
         manager.delete(info.group, &state.stored_id)?;
         let id = state.id.clone();
         drop(state);
-        manager
-            .inner
-            .objects
-            .inner
-            .lock()
-            .live
-            .remove(&(info.type_id, id.clone()));
-        manager.inner.objects.settle_rename(&self.core);
+        {
+            let mut registry = manager.inner.objects.inner.lock();
+            let key = (info.type_id, id.clone());
+            if registry
+                .live
+                .get(&key)
+                .is_some_and(|c| Arc::ptr_eq(c, &self.core))
+            {
+                registry.live.remove(&key);
+            }
+            registry.renamed.retain(|_, c| !Arc::ptr_eq(c, &self.core));
+        }
         let center = &manager.inner.notifications;
         let sender = self.sender(id);
         center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasDeleted);
@@ -930,22 +959,40 @@ impl RawObject {
         flatten(self.describe(), &mut all);
         all
     }
+}
 
-    /// Moves to a new layout (an extension was registered): keeps every slot's state, loads the
-    /// new slots from storage.
-    fn upgrade(&self, layout: Arc<Layout>, stored: Option<&Data>) -> Vec<LoadFailure> {
-        let mut state = self.core.state.write();
-        let old_len = state.slots.len();
+impl ObjectCore {
+    /// Moves to the manager's current layout if it has grown (an extension was registered):
+    /// keeps every slot's state, loads the new slots from storage, and applies changed defaults.
+    fn refresh_layout(&self, manager: &ConfigurationManager) -> Vec<LoadFailure> {
+        let mut state = self.state.write();
+        let layout = manager.inner.extensions.layout(self.info.schema);
+        if layout.slots.len() <= state.slots.len() && layout.nodes.len() <= state.layout.nodes.len()
+        {
+            return Vec::new();
+        }
+        let stored = match manager.get(self.info.group, &state.stored_id) {
+            Ok(Value::Group(data)) => Some(data),
+            _ => None,
+        };
+        let (old_slots, old_nodes) = (state.slots.len(), state.layout.nodes.len());
         let mut failures = Vec::new();
-        let mut fresh = load_slots(&layout, stored, &mut failures, old_len);
-        let mut slots = std::mem::take(&mut state.slots);
-        for (index, slot) in slots.iter_mut().enumerate() {
+        let mut fresh = load_slots(&layout, stored.as_ref(), &mut failures, old_slots);
+        let mut blocked = std::mem::take(&mut state.blocked);
+        block_non_groups(
+            &layout,
+            old_nodes,
+            stored.as_ref(),
+            &mut blocked,
+            &mut failures,
+        );
+        state.blocked = blocked;
+        for (index, slot) in state.slots.iter_mut().enumerate() {
             if !slot.explicit {
                 slot.value = layout.slots[index].default.clone();
             }
         }
-        slots.append(&mut fresh);
-        state.slots = slots;
+        state.slots.append(&mut fresh);
         state.layout = layout;
         failures
     }
@@ -1102,17 +1149,19 @@ fn load_slots(
 }
 
 /// Group paths of `layout` that hold something other than a group in `stored`.
-fn blocked_groups(
+/// Group paths of `layout` (from node `first` on) that hold something other than a group in
+/// `stored`, added to `blocked` and reported in `failures`.
+fn block_non_groups(
     layout: &Layout,
+    first: usize,
     stored: Option<&Data>,
+    blocked: &mut Vec<Vec<&'static str>>,
     failures: &mut Vec<LoadFailure>,
-) -> Vec<Vec<&'static str>> {
+) {
     let Some(stored) = stored else {
-        return Vec::new();
+        return;
     };
-    let mut blocked = Vec::new();
-    for node in layout
-        .nodes
+    for node in layout.nodes[first..]
         .iter()
         .filter(|n| n.extension.is_none() && !n.path.is_empty())
     {
@@ -1132,7 +1181,6 @@ fn blocked_groups(
             }
         }
     }
-    blocked
 }
 
 fn clone_error(error: &ConfigurationError) -> ConfigurationError {
@@ -1197,6 +1245,14 @@ fn obtain(
             "an id must not be empty".into(),
         ));
     }
+    if let Some(static_id) = info.static_id {
+        if id != static_id {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} is a global object: its id is {static_id:?}, not {id:?}",
+                info.type_name
+            )));
+        }
+    }
     let mut registry = manager.inner.objects.inner.lock();
     let key = (info.type_id, id.to_owned());
     if let Some(core) = registry.live.get(&key) {
@@ -1208,9 +1264,23 @@ fn obtain(
             id: id.to_owned(),
         });
     }
+    let mut failures = Vec::new();
+    let mut blocked = Vec::new();
     let stored = match manager.get(info.group, id) {
         Ok(Value::Group(data)) => Some(data),
-        Ok(_) => Some(Data::new()),
+        Ok(other) => {
+            // The whole entry is not a group: keep it until something is assigned.
+            failures.push(LoadFailure {
+                path: String::new(),
+                error: ValueError::new(format!(
+                    "expected a group of settings for the whole object, found {}",
+                    other.kind()
+                )),
+                raw: other,
+            });
+            blocked.push(Vec::new());
+            Some(Data::new())
+        }
         Err(ConfigurationError::ObjectNotFound(_)) => None,
         Err(error) => return Err(error),
     };
@@ -1218,9 +1288,8 @@ fn obtain(
         return Ok(None);
     }
     let layout = manager.inner.extensions.layout(info.schema);
-    let mut failures = Vec::new();
     let slots = load_slots(&layout, stored.as_ref(), &mut failures, 0);
-    let blocked = blocked_groups(&layout, stored.as_ref(), &mut failures);
+    block_non_groups(&layout, 0, stored.as_ref(), &mut blocked, &mut failures);
     let loaded = stored.is_some();
     let lifecycle = if loaded || !info.per_id() {
         Lifecycle::Active
@@ -1244,7 +1313,7 @@ fn obtain(
 
     let raw = RawObject { core };
     let center = &manager.inner.notifications;
-    post_load_failures(manager, &raw, failures);
+    post_load_failures(manager, &raw.core, failures);
     if loaded || !info.per_id() {
         center.post_kind(
             raw.sender(id.to_owned()),
@@ -1254,10 +1323,18 @@ fn obtain(
     Ok(Some(raw))
 }
 
-fn post_load_failures(manager: &ConfigurationManager, raw: &RawObject, failures: Vec<LoadFailure>) {
+fn post_load_failures(
+    manager: &ConfigurationManager,
+    core: &ObjectCore,
+    failures: Vec<LoadFailure>,
+) {
     for failure in failures {
+        let sender = Sender {
+            type_name: core.info.type_name,
+            id: core.state.read().id.clone(),
+        };
         manager.inner.notifications.post_kind(
-            raw.sender(raw.id()),
+            sender,
             NotificationKind::ManagerLoadFailed {
                 path: failure.path,
                 raw: failure.raw,
@@ -1283,7 +1360,8 @@ fn object_ids(
         }
     }
     for ((type_id, id), core) in registry.live.iter() {
-        if *type_id == info.type_id && core.state.read().lifecycle != Lifecycle::Deleted {
+        // Stored objects are listed from storage; new ones only once saved.
+        if *type_id == info.type_id && core.state.read().lifecycle == Lifecycle::Active {
             ids.insert(id.clone());
         }
     }
@@ -1305,6 +1383,9 @@ impl ConfigurationManager {
         &self,
         extension: ExtensionInfo,
     ) -> Result<(), ConfigurationError> {
+        // One registration at a time, upgrades of live objects included: a second caller
+        // returns only once the extension is usable everywhere.
+        let _serial = self.inner.extensions.registration.lock();
         if !self.inner.extensions.register(extension)? {
             return Ok(());
         }
@@ -1321,21 +1402,11 @@ impl ConfigurationManager {
             .collect();
         for core in live {
             let raw = RawObject { core };
-            let affected = {
-                let state = raw.core.state.read();
-                state.layout.contains_group_type(target)
-            };
-            if !affected {
-                continue;
+            let affected = raw.core.state.read().layout.contains_group_type(target);
+            if affected {
+                let failures = raw.core.refresh_layout(self);
+                post_load_failures(self, &raw.core, failures);
             }
-            let layout = self.inner.extensions.layout(raw.core.info.schema);
-            let stored_id = raw.core.state.read().stored_id.clone();
-            let stored = match self.get(raw.core.info.group, &stored_id) {
-                Ok(Value::Group(data)) => Some(data),
-                _ => None,
-            };
-            let failures = raw.upgrade(layout, stored.as_ref());
-            post_load_failures(self, &raw, failures);
         }
         Ok(())
     }

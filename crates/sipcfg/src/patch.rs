@@ -132,20 +132,81 @@ impl Patch {
 }
 
 impl From<Data> for Patch {
-    /// Every value of `data` is set, every group merged.
-    fn from(data: Data) -> Self {
-        let mut patch = Patch::new();
-        for (name, value) in &data {
-            match value {
-                Value::Group(group) => {
-                    patch.merge(name.clone(), Patch::from(group.clone()));
+    /// Every value of `data` is set, every group merged. Iterative: a document of any depth
+    /// converts without recursion.
+    fn from(mut data: Data) -> Self {
+        struct Frame {
+            entries: std::collections::btree_map::IntoIter<String, Value>,
+            patch: Patch,
+            name: Option<String>,
+        }
+        let mut stack = vec![Frame {
+            entries: data.take_entries().into_iter(),
+            patch: Patch::new(),
+            name: None,
+        }];
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return Patch::new();
+            };
+            match top.entries.next() {
+                Some((name, Value::Group(mut group))) => stack.push(Frame {
+                    entries: group.take_entries().into_iter(),
+                    patch: Patch::new(),
+                    name: Some(name),
+                }),
+                Some((name, leaf)) => {
+                    top.patch.entries.insert(name, PatchValue::Set(leaf));
                 }
-                other => {
-                    patch.set(name.clone(), other.clone());
+                None => {
+                    let Some(mut done) = stack.pop() else {
+                        return Patch::new();
+                    };
+                    let patch = std::mem::take(&mut done.patch);
+                    match (stack.last_mut(), done.name) {
+                        (Some(parent), Some(name)) => {
+                            parent.patch.entries.insert(name, PatchValue::Merge(patch));
+                        }
+                        _ => return patch,
+                    }
                 }
             }
         }
-        patch
+    }
+}
+
+impl Patch {
+    /// The depth of the deepest merge below this patch (0 for a flat patch).
+    pub(crate) fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 0usize)];
+        while let Some((patch, depth)) = stack.pop() {
+            deepest = deepest.max(depth);
+            for value in patch.entries.values() {
+                if let PatchValue::Merge(inner) = value {
+                    stack.push((inner, depth + 1));
+                }
+            }
+        }
+        deepest
+    }
+}
+
+impl Drop for Patch {
+    // Iterative, like `Data`'s: a deep patch must not overflow the stack when dropped.
+    fn drop(&mut self) {
+        let mut pending: Vec<Patch> = Vec::new();
+        let take_children = |entries: &mut BTreeMap<String, PatchValue>, into: &mut Vec<Patch>| {
+            for value in entries.values_mut() {
+                if let PatchValue::Merge(inner) = value {
+                    into.push(std::mem::take(inner));
+                }
+            }
+        };
+        take_children(&mut self.entries, &mut pending);
+        while let Some(mut patch) = pending.pop() {
+            take_children(&mut patch.entries, &mut pending);
+        }
     }
 }
 
@@ -170,6 +231,19 @@ mod tests {
 
         let expected: Data = [("keep", "1"), ("new", "3")].into_iter().collect();
         assert_eq!(stored, expected);
+    }
+
+    #[test]
+    fn deep_data_converts_and_drops_without_recursion() {
+        let mut data = Data::new();
+        data.insert("leaf", "x");
+        for level in 0..100_000 {
+            let mut parent = Data::new();
+            parent.insert(format!("g{level}"), data);
+            data = parent;
+        }
+        let patch = Patch::from(data);
+        assert_eq!(patch.depth(), 100_000);
     }
 
     #[test]

@@ -257,6 +257,11 @@ impl Data {
         self.entries.retain(|name, value| keep(name, value));
     }
 
+    /// Takes the entries out (a `Data` cannot be destructured: it has a `Drop`).
+    pub(crate) fn take_entries(&mut self) -> BTreeMap<String, Value> {
+        std::mem::take(&mut self.entries)
+    }
+
     /// The depth of the deepest group below this one (0 for a group without sub-groups).
     pub fn depth(&self) -> usize {
         let mut deepest = 0;
@@ -414,6 +419,37 @@ mod serde_impls {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::fmt;
 
+    /// How deep a document may be serialized: serializers recurse, so deeper documents are
+    /// refused with an error instead of overflowing the stack.
+    pub const MAX_SERIALIZE_DEPTH: usize = 256;
+
+    /// A value with the number of group levels it may still open.
+    struct Limited<'a, T>(&'a T, usize);
+
+    impl Serialize for Limited<'_, Value> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self.0 {
+                Value::Group(group) => Limited(group, self.1).serialize(serializer),
+                other => other.serialize(serializer),
+            }
+        }
+    }
+
+    impl Serialize for Limited<'_, Data> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let Some(remaining) = self.1.checked_sub(1) else {
+                return Err(serde::ser::Error::custom(format!(
+                    "the document is nested deeper than {MAX_SERIALIZE_DEPTH} groups"
+                )));
+            };
+            let mut map = serializer.serialize_map(Some(self.0.len()))?;
+            for (name, value) in self.0 {
+                map.serialize_entry(name, &Limited(value, remaining))?;
+            }
+            map.end()
+        }
+    }
+
     impl Serialize for Value {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             match self {
@@ -433,11 +469,7 @@ mod serde_impls {
 
     impl Serialize for Data {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut map = serializer.serialize_map(Some(self.len()))?;
-            for (name, value) in self {
-                map.serialize_entry(name, value)?;
-            }
-            map.end()
+            Limited(self, MAX_SERIALIZE_DEPTH).serialize(serializer)
         }
     }
 
@@ -537,6 +569,14 @@ mod tests {
         assert_eq!(copy.depth(), 200_000);
         let other = nested(199_999);
         assert_ne!(deep, other);
+    }
+
+    #[test]
+    fn serializing_a_too_deep_document_is_an_error_not_an_overflow() {
+        let deep = nested(100_000);
+        let error = serde_json::to_string(&deep).unwrap_err();
+        assert!(error.to_string().contains("nested deeper"), "{error}");
+        assert!(serde_json::to_string(&nested(200)).is_ok());
     }
 
     #[test]

@@ -290,3 +290,62 @@ fn an_unconvertible_extension_value_is_reported_and_kept() {
         Some(&Value::from("maybe"))
     );
 }
+
+#[test]
+fn first_use_of_an_extension_from_two_threads_at_once_works() {
+    for _ in 0..50 {
+        let (manager, _) = manager();
+        let settings = SIPSimpleSettings::get(&manager).unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let settings = settings.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    settings.ext::<AppSettings>().user_data_directory()
+                })
+            })
+            .collect();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), "~/.sipclient");
+        }
+    }
+}
+
+#[test]
+fn concurrent_registrations_never_shrink_a_live_objects_layout() {
+    for _ in 0..200 {
+        let (manager, _) = manager();
+        let settings = SIPSimpleSettings::get(&manager).unwrap();
+        let other = manager.clone();
+        let a = std::thread::spawn(move || other.register_extension::<AppSettings>().unwrap());
+        manager.register_extension::<TLSExtension>().unwrap();
+        a.join().unwrap();
+        assert!(settings.tls().ext::<TLSExtension>().verify_client());
+        assert_eq!(
+            settings.ext::<AppSettings>().user_data_directory(),
+            "~/.sipclient"
+        );
+    }
+}
+
+#[test]
+fn a_group_added_late_keeps_a_stored_non_group_value() {
+    let (manager, backend) = manager_with(doc(
+        r#"{"Global": {"SIPSimple": {"sounds": "oops", "user_agent": "ua"}}}"#,
+    ));
+    let settings = SIPSimpleSettings::get(&manager).unwrap();
+    let recorder = Recorder::filtered(
+        &manager,
+        NotificationFilter::new().name(NotificationName::ManagerLoadFailed),
+    );
+    manager.register_extension::<AppSettings>().unwrap();
+    assert_eq!(recorder.names().len(), 1, "the value is reported");
+    settings.set_user_agent("x").unwrap();
+    settings.save().unwrap();
+    assert_eq!(
+        backend.data().get_path(&["Global", "SIPSimple", "sounds"]),
+        Some(&Value::from("oops"))
+    );
+}

@@ -371,8 +371,9 @@ fn two_objects_never_hold_the_same_id() {
         b.set_id("stored@example.com"),
         Err(ConfigurationError::DuplicateId { .. })
     ));
+    a.save().unwrap();
     a.set_id("c@example.com").unwrap();
-    // While a's rename is unsaved, its old id stays reserved.
+    // While a's rename is unsaved, its stored id stays reserved.
     assert!(matches!(
         b.set_id("a@example.com"),
         Err(ConfigurationError::DuplicateId { .. })
@@ -871,4 +872,105 @@ fn set_many_checks_correlated_settings_against_the_final_values() {
         errors[1]
     );
     assert_eq!(settings.sip().tls_port(), Port(5000));
+}
+
+#[test]
+fn a_deleted_object_cannot_change_its_id_nor_disturb_its_successor() {
+    let (manager, _) = manager();
+    let a = Account::get(&manager, "a@example.com").unwrap();
+    a.save().unwrap();
+    a.delete().unwrap();
+    let b = Account::get(&manager, "a@example.com").unwrap();
+    assert!(a.set_id("z@example.com").is_err());
+    let again = Account::get(&manager, "a@example.com").unwrap();
+    b.set_enabled(true).unwrap();
+    assert!(again.enabled(), "the live object is still the successor");
+}
+
+#[test]
+fn renaming_a_never_saved_object_frees_its_old_id() {
+    let (manager, backend) = manager();
+    let a = Account::get(&manager, "a@example.com").unwrap();
+    a.set_id("b@example.com").unwrap();
+    let other = Account::get(&manager, "a@example.com").unwrap();
+    assert!(other.raw().is_new());
+    a.save().unwrap();
+    assert_eq!(
+        backend.data(),
+        doc(r#"{"Accounts": {"b@example.com": {}}}"#)
+    );
+    assert!(
+        !a.get_modified().contains_key("__id__"),
+        "a first save reports creation, not a rename"
+    );
+}
+
+#[test]
+fn new_unsaved_objects_are_not_listed() {
+    let (manager, _) = manager_with(doc(r#"{"Accounts": {"stored@example.com": {}}}"#));
+    let _probe = Account::get(&manager, "probe@example.com").unwrap();
+    assert_eq!(Account::ids(&manager).unwrap(), vec!["stored@example.com"]);
+}
+
+#[test]
+fn assigning_then_resetting_a_kept_raw_value_removes_it() {
+    let (manager, backend) = manager_with(doc(
+        r#"{"Global": {"SIPSimple": {"audio": {"sample_rate": "abc"}, "user_agent": "ua"}}}"#,
+    ));
+    let settings = SIPSimpleSettings::get(&manager).unwrap();
+    settings.audio().set_sample_rate(8000u32).unwrap();
+    settings.audio().reset_sample_rate();
+    assert!(settings.get_modified().contains_key("audio.sample_rate"));
+    settings.save().unwrap();
+    assert_eq!(
+        backend.data().get_path(&["Global", "SIPSimple", "audio"]),
+        None
+    );
+}
+
+#[test]
+fn a_global_object_exists_under_its_static_id_only() {
+    let (manager, _) = manager();
+    assert!(matches!(
+        sipcfg::Object::<SIPSimpleSettings>::get_or_create(&manager, "Other"),
+        Err(ConfigurationError::InvalidKey(_))
+    ));
+}
+
+#[test]
+fn an_object_entry_that_is_not_a_group_is_reported_and_kept() {
+    let (manager, backend) = manager_with(doc(r#"{"Global": {"SIPSimple": "oops"}}"#));
+    let recorder = Recorder::filtered(
+        &manager,
+        NotificationFilter::new().name(NotificationName::ManagerLoadFailed),
+    );
+    let settings = SIPSimpleSettings::get(&manager).unwrap();
+    assert_eq!(recorder.names().len(), 1);
+    settings.audio().set_muted(true).unwrap(); // runtime only: nothing stored
+    settings.save().unwrap();
+    assert_eq!(
+        backend.data().get_path(&["Global", "SIPSimple"]),
+        Some(&Value::from("oops"))
+    );
+    settings.set_user_agent("x").unwrap();
+    settings.save().unwrap();
+    assert_eq!(
+        backend
+            .data()
+            .get_path(&["Global", "SIPSimple", "user_agent"]),
+        Some(&Value::from("x")),
+        "an assignment replaces it"
+    );
+}
+
+#[test]
+fn objects_that_outlive_their_manager_say_so() {
+    let (manager, _) = manager();
+    let settings = SIPSimpleSettings::get(&manager).unwrap();
+    drop(manager);
+    settings.set_user_agent("x").unwrap();
+    assert!(matches!(
+        settings.save(),
+        Err(ConfigurationError::ManagerDropped)
+    ));
 }

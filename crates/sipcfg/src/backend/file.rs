@@ -329,12 +329,23 @@ impl Backend for FileBackend {
 
 /// The file a symbolic link points to, or `path` itself.
 fn resolve_symlink(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    // Follow links one at a time (the final target may not exist yet, which `canonicalize`
+    // refuses); a relative link is relative to the link's directory. Give up after 40 hops.
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => match fs::read_link(&current) {
+                Ok(target) if target.is_absolute() => current = target,
+                Ok(target) => {
+                    let base = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                    current = base.join(target);
+                }
+                Err(_) => return current,
+            },
+            _ => return current,
         }
-        _ => path.to_path_buf(),
     }
+    current
 }
 
 /// Creates `dir` and its missing parents, with mode 0700 on Unix.
