@@ -198,10 +198,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Data, ParseError> {
 /// Parses the bytes of a configuration file in `encoding`.
 ///
 /// Bytes that are not valid text in `encoding` give a [`ParseErrorKind::InvalidEncoding`] error
-/// naming the line and column (in characters) of the first bad byte. No byte order mark is
-/// skipped (as in the reference implementation, a UTF-8 BOM would become part of the first name).
-/// Otherwise the same as [`parse`].
+/// naming the line and column (in characters) of the first bad byte. A UTF-8 byte order mark
+/// at the start of a UTF-8 file is skipped (editors on some systems add one; the reference would
+/// make it part of the first name and silently ignore that group). Otherwise the same as
+/// [`parse`].
 pub fn parse_bytes(bytes: &[u8], encoding: Encoding, path: &Path) -> Result<Data, ParseError> {
+    let bytes = match (encoding.is_utf8(), bytes.strip_prefix(b"\xEF\xBB\xBF")) {
+        (true, Some(rest)) => rest,
+        _ => bytes,
+    };
     let text = decode(bytes, encoding).map_err(|(line, column)| ParseError {
         path: path.to_path_buf(),
         line,
@@ -760,6 +765,17 @@ mod tests {
     }
 
     use ParseErrorKind::*;
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped() {
+        let data = parse_bytes(
+            b"\xEF\xBB\xBFg:\n    a = 1\n",
+            Encoding::UTF_8,
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(data.get_path(&["g", "a"]), Some(&Value::from("1")));
+    }
 
     #[test]
     fn whitespace_classes_cover_every_whitespace_character() {
