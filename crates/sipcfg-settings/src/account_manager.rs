@@ -1,6 +1,10 @@
 //! [`AccountManager`]: every account in one place, and the default account.
 
-use sipcfg::{ConfigurationError, ConfigurationManager, Object, RawObject, ValueError};
+use std::collections::BTreeSet;
+
+use sipcfg::{
+    ConfigurationError, ConfigurationManager, Object, RawObject, SettingsObject, Value, ValueError,
+};
 
 use crate::account::{Account, BonjourAccount, BONJOUR_ID};
 use crate::datatypes::SIPAddress;
@@ -46,6 +50,14 @@ impl AnyAccount {
 /// Loads every stored account and manages them: get, iterate, add, delete, and the default
 /// account (stored in `SIPSimpleSettings.default_account`).
 ///
+/// Account ids are SIP addresses: two ids whose domains differ only in case (`alice@Example.COM`,
+/// `alice@example.com`) name the same account, the user part is case-sensitive (as in SIP), and
+/// `bonjour@local`, in any case, is the Bonjour account.
+///
+/// Entries of the `Accounts` group that are not SIP accounts (a name that is not a SIP address,
+/// or a plain setting instead of a group) are not loaded: they are listed by
+/// [`ignored_entries`](Self::ignored_entries) and kept in storage untouched.
+///
 /// ```
 /// use sipcfg::backend::MemoryBackend;
 /// use sipcfg::ConfigurationManager;
@@ -54,10 +66,13 @@ impl AnyAccount {
 /// let manager = ConfigurationManager::new();
 /// manager.start(MemoryBackend::new())?;
 /// let accounts = AccountManager::load(&manager)?;
-/// let alice = accounts.add("alice@example.com")?;
-/// alice.auth().set_password("secret")?;
-/// alice.save()?;
-/// accounts.set_default_account(Some("alice@example.com"))?;
+/// // Created, configured and saved once.
+/// accounts.add_with("alice@example.com", |alice| {
+///     alice.auth().set_password("secret")?;
+///     alice.set_enabled(true)?;
+///     Ok::<(), sipcfg::ConfigurationError>(())
+/// })?;
+/// accounts.set_default_account(Some("alice@Example.COM"))?;
 /// assert_eq!(accounts.default_account().map(|a| a.id()), Some("alice@example.com".into()));
 /// # Ok::<(), sipcfg::ConfigurationError>(())
 /// ```
@@ -66,8 +81,12 @@ pub struct AccountManager {
     manager: ConfigurationManager,
 }
 
+/// The group the accounts are stored in.
+const ACCOUNTS: Option<&str> = <Account as SettingsObject>::GROUP;
+
 impl AccountManager {
-    /// Loads every stored account of `manager` (and the Bonjour account).
+    /// Loads every stored account of `manager` (and the Bonjour account). Entries of `Accounts`
+    /// that are not SIP accounts are skipped (see [`ignored_entries`](Self::ignored_entries)).
     pub fn load(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
         let accounts = AccountManager {
             manager: manager.clone(),
@@ -84,24 +103,77 @@ impl AccountManager {
         &self.manager
     }
 
+    /// The names of the stored entries of `Accounts` that are not SIP accounts, sorted: a name
+    /// that is not a SIP address (`user@domain`, as stored), a Bonjour id in another case, or
+    /// an entry that is not a group of settings. They are never loaded, changed or deleted.
+    pub fn ignored_entries(&self) -> Result<Vec<String>, ConfigurationError> {
+        Ok(self.stored_odd_entries()?.into_iter().collect())
+    }
+
+    fn stored_odd_entries(&self) -> Result<BTreeSet<String>, ConfigurationError> {
+        let Some(group) = ACCOUNTS else {
+            return Ok(BTreeSet::new());
+        };
+        self.manager.with_data(|data| {
+            data.group(group)
+                .map(|accounts| {
+                    accounts
+                        .iter()
+                        .filter(|(name, value)| {
+                            name.as_str() != BONJOUR_ID
+                                && (!is_account_id(name) || !matches!(value, Value::Group(_)))
+                        })
+                        .map(|(name, _)| name.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
     /// The ids of the SIP accounts (not the Bonjour account), sorted.
     fn account_ids(&self) -> Result<Vec<String>, ConfigurationError> {
+        let odd = self.stored_odd_entries()?;
         let mut ids = Account::ids(&self.manager)?;
-        ids.retain(|id| id != BONJOUR_ID);
+        ids.retain(|id| is_account_id(id) && !odd.contains(id));
         Ok(ids)
     }
 
-    /// The account with this id, if it exists.
-    pub fn get(&self, id: &str) -> Result<Option<AnyAccount>, ConfigurationError> {
-        if id == BONJOUR_ID {
-            return BonjourAccount::get(&self.manager).map(|a| Some(AnyAccount::Bonjour(a)));
+    /// The SIP account stored or live under exactly this id, if it is one.
+    fn exact(&self, id: &str) -> Result<Option<Object<Account>>, ConfigurationError> {
+        if !is_account_id(id) {
+            return Ok(None);
         }
-        Ok(Account::get_existing(&self.manager, id)?
-            .filter(|account| !account.raw().is_deleted())
-            .map(AnyAccount::Account))
+        match self.manager.get(ACCOUNTS, id) {
+            Ok(Value::Group(_)) | Err(ConfigurationError::ObjectNotFound(_)) => {}
+            // Something else is stored under this name: not an account, never loaded.
+            Ok(_) => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        Ok(Account::get_existing(&self.manager, id)?.filter(|account| !account.raw().is_deleted()))
     }
 
-    /// Whether an account with this id exists.
+    /// The account with this id, if it exists: the Bonjour account for `bonjour@local` in any
+    /// case, else the SIP account whose id is `id`, else the one whose id differs from `id`
+    /// only in the case of the domain.
+    pub fn get(&self, id: &str) -> Result<Option<AnyAccount>, ConfigurationError> {
+        if is_bonjour_id(id) {
+            return BonjourAccount::get(&self.manager).map(|a| Some(AnyAccount::Bonjour(a)));
+        }
+        if let Some(account) = self.exact(id)? {
+            return Ok(Some(AnyAccount::Account(account)));
+        }
+        if !id.contains('@') {
+            return Ok(None);
+        }
+        for candidate in self.account_ids()? {
+            if same_account(&candidate, id) {
+                return Ok(self.exact(&candidate)?.map(AnyAccount::Account));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether an account with this id exists (see [`get`](Self::get)).
     pub fn has(&self, id: &str) -> Result<bool, ConfigurationError> {
         Ok(self.get(id)?.is_some())
     }
@@ -117,44 +189,108 @@ impl AccountManager {
     }
 
     /// Creates and saves a new account. The id must be a SIP address (`user@domain`) that no
-    /// account holds yet.
+    /// account holds yet. Same as [`add_with`](Self::add_with) with nothing to configure.
     pub fn add(&self, id: &str) -> Result<Object<Account>, ConfigurationError> {
+        self.add_with(id, |_| Ok(()))
+    }
+
+    /// Creates a new account, lets `configure` set it up, then saves it: one save, so that the
+    /// account is stored complete or not at all. The id must be a SIP address (`user@domain`,
+    /// a leading `sip:` is dropped) that no account holds yet, in any case of its domain, and
+    /// not `bonjour@local` in any case; an entry of `Accounts` that is not an account
+    /// ([`ignored_entries`](Self::ignored_entries)) keeps its name.
+    ///
+    /// If `configure` or the save fails, the account is deleted again (it is neither among the
+    /// accounts nor in the document) and the error is returned.
+    ///
+    /// Until the runtime can forget a never-saved object without saving, a failing `configure`
+    /// makes the deletion save the (unchanged) document once.
+    pub fn add_with<E, F>(&self, id: &str, configure: F) -> Result<Object<Account>, E>
+    where
+        F: FnOnce(&Object<Account>) -> Result<(), E>,
+        E: From<ConfigurationError>,
+    {
         let address = SIPAddress::new(id).map_err(|error| invalid_id(id, error))?;
         let id = address.as_str();
-        if id == BONJOUR_ID || self.has(id)? {
-            return Err(ConfigurationError::DuplicateId {
-                type_name: "Account",
-                id: id.to_owned(),
-            });
+        if is_bonjour_id(id) {
+            return Err(duplicate(BONJOUR_ID).into());
+        }
+        if let Some(existing) = self.get(id)? {
+            return Err(duplicate(&existing.id()).into());
+        }
+        match self.manager.get(ACCOUNTS, id) {
+            Err(ConfigurationError::ObjectNotFound(_)) => {}
+            Err(error) => return Err(error.into()),
+            Ok(_) => {
+                return Err(ConfigurationError::InvalidKey(format!(
+                    "the Accounts entry {id:?} is not a SIP account and is kept as it is: \
+                     rename or remove it in the configuration file first"
+                ))
+                .into())
+            }
         }
         let account = Account::get(&self.manager, id)?;
-        account.save()?;
-        Ok(account)
+        let result = configure(&account).and_then(|()| account.save().map_err(E::from));
+        match result {
+            Ok(()) => Ok(account),
+            Err(error) => {
+                // Forget the account: out of the registry and of the document. If the save
+                // failed, this save fails too; the error that counts is the first one.
+                let _ = account.delete();
+                Err(error)
+            }
+        }
     }
 
     /// Deletes the account `id` (the Bonjour account cannot be deleted). If it was the default
     /// account, the default falls back to the first enabled account (see
-    /// [`fallback_default`](Self::fallback_default)).
+    /// [`fallback_default`](Self::fallback_default)); a stored default that names a missing
+    /// account is repaired too ([`repair_default_account`](Self::repair_default_account)).
     pub fn delete(&self, id: &str) -> Result<(), ConfigurationError> {
-        let Some(account) = self.get(id)? else {
-            return Err(sipcfg::ObjectNotFoundError {
-                key: vec!["Accounts".to_owned(), id.to_owned()],
-            }
-            .into());
-        };
-        let AnyAccount::Account(account) = account else {
-            return Err(ConfigurationError::CannotDelete {
+        let account = self.deletable(id)?;
+        self.delete_accounts(vec![account])
+    }
+
+    /// Deletes every account of `ids`, as [`delete`](Self::delete) does, and chooses the new
+    /// default account once, at the end. Every id is checked first: if one does not exist or is
+    /// the Bonjour account, nothing is deleted.
+    ///
+    /// Each deletion saves (until the runtime can store several changes with one write); run
+    /// it on a backend that holds saves back to write once, as `sip-settings` does.
+    pub fn delete_many<S: AsRef<str>>(&self, ids: &[S]) -> Result<(), ConfigurationError> {
+        let accounts = ids
+            .iter()
+            .map(|id| self.deletable(id.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.delete_accounts(accounts)
+    }
+
+    /// The SIP account `id`, or why it cannot be deleted.
+    fn deletable(&self, id: &str) -> Result<Object<Account>, ConfigurationError> {
+        match self.get(id)? {
+            Some(AnyAccount::Account(account)) => Ok(account),
+            Some(AnyAccount::Bonjour(_)) => Err(ConfigurationError::CannotDelete {
                 type_name: "BonjourAccount",
-            });
-        };
+            }),
+            None => Err(not_found(id)),
+        }
+    }
+
+    fn delete_accounts(&self, accounts: Vec<Object<Account>>) -> Result<(), ConfigurationError> {
         let settings = SIPSimpleSettings::get(&self.manager)?;
-        let was_default = settings.default_account().as_deref() == Some(id);
-        account.delete()?;
+        self.repair_default_account()?;
+        let default = settings.default_account();
+        let mut was_default = false;
+        for account in accounts {
+            let id = account.id();
+            was_default |= default.as_deref() == Some(id.as_str());
+            account.delete()?;
+        }
         if was_default {
             settings.set_default_account(self.fallback_default()?)?;
-            settings.save()?;
         }
-        Ok(())
+        // Nothing to write if the default was neither deleted nor repaired.
+        settings.save()
     }
 
     /// The default account: the one named by `SIPSimpleSettings.default_account` if it exists,
@@ -170,19 +306,40 @@ impl AccountManager {
         })
     }
 
-    /// Makes `id` the default account (None: no default) and saves. The account must exist.
+    /// Makes `id` the default account (None: no default) and saves. The account must exist;
+    /// its id is stored as the account has it (`alice@Example.COM` names `alice@example.com`).
+    /// This also replaces a stored default that names a missing account.
     pub fn set_default_account(&self, id: Option<&str>) -> Result<(), ConfigurationError> {
-        if let Some(id) = id {
-            if !self.has(id)? {
-                return Err(sipcfg::ObjectNotFoundError {
-                    key: vec!["Accounts".to_owned(), id.to_owned()],
-                }
-                .into());
-            }
-        }
+        let id = match id {
+            Some(id) => Some(self.get(id)?.ok_or_else(|| not_found(id))?.id()),
+            None => None,
+        };
         let settings = SIPSimpleSettings::get(&self.manager)?;
-        settings.set_default_account(id.map(str::to_owned))?;
+        settings.set_default_account(id)?;
         settings.save()
+    }
+
+    /// Makes the stored `SIPSimpleSettings.default_account` agree with
+    /// [`default_account`](Self::default_account): a default that names a missing account (the
+    /// account was removed from the file by hand, say) is replaced by the
+    /// [fallback](Self::fallback_default), and one that names an account in another case of
+    /// its domain by the account's id. Changes the settings object in memory only and returns
+    /// whether it changed anything: the next save of `SIPSimpleSettings` stores it.
+    /// [`delete`](Self::delete) and [`set_default_account`](Self::set_default_account) repair
+    /// the default whenever they save; `sip-settings` repairs it in every command that writes
+    /// the file.
+    pub fn repair_default_account(&self) -> Result<bool, ConfigurationError> {
+        let settings = SIPSimpleSettings::get(&self.manager)?;
+        let Some(stored) = settings.default_account() else {
+            return Ok(false);
+        };
+        let repaired = match self.get(&stored)? {
+            Some(account) if account.id() == stored => return Ok(false),
+            Some(account) => Some(account.id()),
+            None => self.fallback_default()?,
+        };
+        settings.set_default_account(repaired)?;
+        Ok(true)
     }
 
     /// The account that becomes the default when the default is deleted: the first enabled SIP
@@ -196,9 +353,356 @@ impl AccountManager {
     }
 }
 
+/// Whether `id` is the Bonjour account's id, in any case.
+fn is_bonjour_id(id: &str) -> bool {
+    id.eq_ignore_ascii_case(BONJOUR_ID)
+}
+
+/// Whether `id` can be a SIP account's id: a SIP address exactly as [`SIPAddress`] keeps it
+/// (no `sip:`, no surrounding white space), and not the Bonjour id in any case.
+fn is_account_id(id: &str) -> bool {
+    !is_bonjour_id(id) && SIPAddress::new(id).is_ok_and(|address| address.as_str() == id)
+}
+
+/// Whether two SIP addresses name the same account: the same user part, and domains that
+/// differ at most in case.
+fn same_account(a: &str, b: &str) -> bool {
+    match (a.rsplit_once('@'), b.rsplit_once('@')) {
+        (Some((user_a, domain_a)), Some((user_b, domain_b))) => {
+            user_a == user_b && domain_a.eq_ignore_ascii_case(domain_b)
+        }
+        _ => a == b,
+    }
+}
+
+fn duplicate(id: &str) -> ConfigurationError {
+    ConfigurationError::DuplicateId {
+        type_name: "Account",
+        id: id.to_owned(),
+    }
+}
+
+fn not_found(id: &str) -> ConfigurationError {
+    sipcfg::ObjectNotFoundError {
+        key: vec!["Accounts".to_owned(), id.to_owned()],
+    }
+    .into()
+}
+
 fn invalid_id(id: &str, error: ValueError) -> ConfigurationError {
     ConfigurationError::Setting(sipcfg::SettingError::Invalid {
         path: format!("id {id:?}"),
         error,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use sipcfg::backend::{Backend, MemoryBackend};
+    use sipcfg::{BackendError, Data};
+
+    use super::*;
+
+    /// A memory backend whose saves fail while `fail` is set.
+    #[derive(Clone, Default)]
+    struct Flaky {
+        memory: MemoryBackend,
+        fail: Arc<AtomicBool>,
+    }
+
+    impl Backend for Flaky {
+        fn load(&self) -> Result<Data, BackendError> {
+            self.memory.load()
+        }
+
+        fn save(&self, data: &Data) -> Result<(), BackendError> {
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(BackendError::Other("the disk is full".into()));
+            }
+            self.memory.save(data)
+        }
+    }
+
+    fn started(json: &str) -> (AccountManager, Flaky) {
+        let data: Data = serde_json::from_str(json).expect("a JSON document");
+        let backend = Flaky {
+            memory: MemoryBackend::with_data(data),
+            fail: Arc::default(),
+        };
+        let manager = ConfigurationManager::new();
+        manager.start(backend.clone()).expect("start");
+        (AccountManager::load(&manager).expect("load"), backend)
+    }
+
+    fn ids(accounts: &AccountManager) -> Vec<String> {
+        accounts
+            .accounts()
+            .expect("accounts")
+            .iter()
+            .map(AnyAccount::id)
+            .collect()
+    }
+
+    fn stored(backend: &Flaky, path: &[&str]) -> Option<Value> {
+        backend.memory.data().get_path(path).cloned()
+    }
+
+    #[test]
+    fn add_with_configures_the_account_and_saves_once() {
+        let (accounts, backend) = started("{}");
+        let account = accounts
+            .add_with("alice@example.com", |account| {
+                account.auth().set_password("secret")?;
+                account.set_enabled(true)?;
+                Ok::<(), ConfigurationError>(())
+            })
+            .expect("added");
+        assert_eq!(backend.memory.save_count(), 1);
+        assert!(!account.raw().is_new());
+        assert_eq!(
+            stored(
+                &backend,
+                &["Accounts", "alice@example.com", "auth", "password"]
+            ),
+            Some(Value::from("secret"))
+        );
+        assert_eq!(
+            stored(&backend, &["Accounts", "alice@example.com", "enabled"]),
+            Some(Value::from("true"))
+        );
+        // add: the same, with nothing to configure.
+        accounts.add("bob@example.com").expect("added");
+        assert_eq!(backend.memory.save_count(), 2);
+        assert!(stored(&backend, &["Accounts", "bob@example.com"]).is_some());
+    }
+
+    #[test]
+    fn an_account_whose_configuration_fails_is_forgotten() {
+        let (accounts, backend) = started("{}");
+        let result = accounts.add_with("alice@example.com", |account| {
+            account.auth().set_password("first")?;
+            Err(ConfigurationError::InvalidKey("refused".into()))
+        });
+        assert!(matches!(result, Err(ConfigurationError::InvalidKey(_))));
+        assert!(!accounts.has("alice@example.com").unwrap());
+        assert_eq!(ids(&accounts), ["bonjour@local"]);
+        assert!(stored(&backend, &["Accounts", "alice@example.com"]).is_none());
+        // A new try starts afresh.
+        let account = accounts
+            .add_with("alice@example.com", |account| {
+                account.set_enabled(true)?;
+                Ok::<(), ConfigurationError>(())
+            })
+            .expect("added");
+        assert_eq!(account.auth().password(), "");
+        assert!(account.enabled());
+    }
+
+    #[test]
+    fn an_account_whose_save_fails_is_forgotten() {
+        let (accounts, backend) = started("{}");
+        backend.fail.store(true, Ordering::SeqCst);
+        let result = accounts.add_with("alice@example.com", |account| {
+            account.auth().set_password("secret")?;
+            Ok::<(), ConfigurationError>(())
+        });
+        assert!(matches!(result, Err(ConfigurationError::Backend(_))));
+        assert!(!accounts.has("alice@example.com").unwrap());
+        assert!(accounts.add("bob@example.com").is_err());
+        assert!(!accounts.has("bob@example.com").unwrap());
+        assert_eq!(ids(&accounts), ["bonjour@local"]);
+        assert!(accounts
+            .configuration()
+            .get(Some("Accounts"), "alice@example.com")
+            .is_err());
+
+        // Once the disk is back, the same ids can be added: they were not left behind.
+        backend.fail.store(false, Ordering::SeqCst);
+        accounts
+            .add_with("alice@example.com", |account| {
+                account.auth().set_password("secret")?;
+                Ok::<(), ConfigurationError>(())
+            })
+            .expect("added");
+        accounts.add("bob@example.com").expect("added");
+        assert_eq!(
+            ids(&accounts),
+            ["alice@example.com", "bob@example.com", "bonjour@local"]
+        );
+        assert_eq!(
+            stored(
+                &backend,
+                &["Accounts", "alice@example.com", "auth", "password"]
+            ),
+            Some(Value::from("secret"))
+        );
+    }
+
+    #[test]
+    fn domains_differing_in_case_name_the_same_account() {
+        let (accounts, _) = started("{}");
+        accounts.add("alice@Example.COM").expect("added");
+        for id in [
+            "alice@example.com",
+            "alice@EXAMPLE.com",
+            "sip:alice@example.COM",
+        ] {
+            match accounts.add(id) {
+                Err(ConfigurationError::DuplicateId { id, .. }) => {
+                    assert_eq!(id, "alice@Example.COM")
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+        let found = accounts.get("alice@example.com").unwrap().expect("found");
+        assert_eq!(found.id(), "alice@Example.COM");
+        assert!(!accounts.has("ALICE@example.com").unwrap());
+        // The user part is case-sensitive, as in SIP.
+        accounts.add("Alice@example.com").expect("another user");
+        assert_eq!(
+            ids(&accounts),
+            ["Alice@example.com", "alice@Example.COM", "bonjour@local"]
+        );
+        // The default account is stored as the account's id.
+        accounts
+            .set_default_account(Some("alice@example.com"))
+            .unwrap();
+        let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
+        assert_eq!(
+            settings.default_account().as_deref(),
+            Some("alice@Example.COM")
+        );
+        accounts.delete("alice@EXAMPLE.com").expect("deleted");
+        assert!(!accounts.has("alice@Example.COM").unwrap());
+        // The accounts are disabled: the default falls back to the Bonjour account.
+        assert_eq!(settings.default_account().as_deref(), Some(BONJOUR_ID));
+    }
+
+    #[test]
+    fn bonjour_at_local_is_reserved_in_any_case() {
+        let (accounts, _) = started("{}");
+        for id in [
+            "bonjour@local",
+            "BONJOUR@LOCAL",
+            "Bonjour@Local",
+            "bonjour@LOCAL",
+        ] {
+            match accounts.add(id) {
+                Err(ConfigurationError::DuplicateId { id, .. }) => assert_eq!(id, BONJOUR_ID),
+                other => panic!("{id}: {other:?}"),
+            }
+            assert!(accounts.get(id).unwrap().expect("bonjour").is_bonjour());
+        }
+        assert_eq!(ids(&accounts), ["bonjour@local"]);
+    }
+
+    #[test]
+    fn entries_that_are_not_sip_accounts_are_skipped_and_kept() {
+        let (accounts, backend) = started(
+            r#"{"Accounts": {
+                "not-an-address": {"enabled": "true"},
+                "weird@x.com": "oops",
+                "Bonjour@Local": {"enabled": "true"},
+                "sip:carol@example.com": {},
+                "a@example.com": {"enabled": "true"}
+            }}"#,
+        );
+        assert_eq!(ids(&accounts), ["a@example.com", "bonjour@local"]);
+        assert_eq!(
+            accounts.ignored_entries().unwrap(),
+            [
+                "Bonjour@Local",
+                "not-an-address",
+                "sip:carol@example.com",
+                "weird@x.com"
+            ]
+        );
+        assert!(accounts.get("weird@x.com").unwrap().is_none());
+        assert!(accounts.get("not-an-address").unwrap().is_none());
+        assert!(accounts.delete("weird@x.com").is_err());
+        assert!(matches!(
+            accounts.add("weird@x.com"),
+            Err(ConfigurationError::InvalidKey(_))
+        ));
+        // sip:carol@example.com is not carol@example.com's name: carol can be added.
+        accounts.add("carol@example.com").expect("added");
+        accounts
+            .delete_many(&["a@example.com", "carol@example.com"])
+            .expect("deleted");
+        assert_eq!(ids(&accounts), ["bonjour@local"]);
+        let data = backend.memory.data();
+        assert_eq!(
+            data.get_path(&["Accounts", "weird@x.com"]),
+            Some(&Value::from("oops"))
+        );
+        assert_eq!(
+            data.get_path(&["Accounts", "not-an-address", "enabled"]),
+            Some(&Value::from("true"))
+        );
+        assert!(data.get_path(&["Accounts", "Bonjour@Local"]).is_some());
+        assert!(data
+            .get_path(&["Accounts", "sip:carol@example.com"])
+            .is_some());
+        assert!(data.get_path(&["Accounts", "a@example.com"]).is_none());
+    }
+
+    #[test]
+    fn a_default_naming_a_missing_account_is_repaired_when_saving() {
+        let (accounts, backend) = started(
+            r#"{"SIPSimpleSettings": {"default_account": "gone@example.com"},
+                "Accounts": {"a@example.com": {}, "b@example.com": {"enabled": "true"},
+                             "c@example.com": {"enabled": "true"}}}"#,
+        );
+        let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
+        // The fallback is the default; the stored value stays until something is saved.
+        assert_eq!(accounts.default_account().unwrap().id(), "b@example.com");
+        assert_eq!(
+            settings.default_account().as_deref(),
+            Some("gone@example.com")
+        );
+        // Deleting another account saves the repaired default.
+        accounts.delete("a@example.com").unwrap();
+        assert_eq!(
+            stored(&backend, &["SIPSimpleSettings", "default_account"]),
+            Some(Value::from("b@example.com"))
+        );
+        assert!(!accounts.repair_default_account().unwrap());
+
+        // In memory only, until a save.
+        let (accounts, backend) = started(
+            r#"{"SIPSimpleSettings": {"default_account": "B@EXAMPLE.COM"},
+                "Accounts": {"B@example.com": {}}}"#,
+        );
+        assert!(accounts.repair_default_account().unwrap());
+        assert_eq!(backend.memory.save_count(), 0);
+        let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
+        assert_eq!(settings.default_account().as_deref(), Some("B@example.com"));
+        assert!(!accounts.repair_default_account().unwrap());
+    }
+
+    #[test]
+    fn delete_many_checks_every_id_first_and_chooses_the_default_once() {
+        let (accounts, _) = started(
+            r#"{"SIPSimpleSettings": {"default_account": "b@example.com"},
+                "Accounts": {"a@example.com": {"enabled": "true"},
+                             "b@example.com": {"enabled": "true"},
+                             "c@example.com": {"enabled": "true"}}}"#,
+        );
+        assert!(accounts
+            .delete_many(&["a@example.com", "nobody@example.com"])
+            .is_err());
+        assert!(accounts
+            .delete_many(&["a@example.com", "bonjour@local"])
+            .is_err());
+        assert!(accounts.has("a@example.com").unwrap());
+        accounts
+            .delete_many(&["a@example.com", "b@example.com"])
+            .unwrap();
+        assert_eq!(ids(&accounts), ["c@example.com", "bonjour@local"]);
+        let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
+        assert_eq!(settings.default_account().as_deref(), Some("c@example.com"));
+    }
 }

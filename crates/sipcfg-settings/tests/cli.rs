@@ -1089,3 +1089,473 @@ fn a_missing_directory_is_created_on_the_first_change() {
     run(&["-a", "add", "user@example.com", "x"]).success();
     assert!(nested.join("config").is_file());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Several runs at once: each holds the configuration's lock from its load to its save
+
+/// Runs `sip-settings -c DIR ARGS` for each of `runs` at the same time; their outputs, in order.
+fn in_parallel(config: &Config, runs: &[Vec<String>]) -> Vec<std::process::Output> {
+    let barrier = std::sync::Barrier::new(runs.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|args| {
+                let mut cmd = config.cmd();
+                cmd.args(args);
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    cmd.output().expect("run sip-settings")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a thread"))
+            .collect()
+    })
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|arg| (*arg).to_owned()).collect()
+}
+
+#[test]
+fn parallel_adds_all_survive() {
+    let config = Config::new();
+    let runs: Vec<Vec<String>> = (0..10)
+        .map(|n| strings(&["-a", "add", &format!("user{n}@example.com"), "secret"]))
+        .collect();
+    for output in in_parallel(&config, &runs) {
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "Account added\n");
+    }
+    let list = config.ok(&["-a", "list"]);
+    for n in 0..10 {
+        assert!(
+            list.contains(&format!("  user{n}@example.com (enabled)\n")),
+            "user{n} lost:\n{list}"
+        );
+    }
+    assert_eq!(list.lines().count(), 12, "{list}");
+}
+
+#[test]
+fn parallel_sets_and_adds_lose_nothing() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    let mut runs = Vec::new();
+    let settings = [
+        ("display_name", "Alice"),
+        ("sip.register_interval", "1200"),
+        ("presence.use_rls", "true"),
+        ("rtp.inband_dtmf", "true"),
+        ("xcap.enabled", "false"),
+    ];
+    for (n, (key, value)) in settings.iter().enumerate() {
+        runs.push(strings(&[
+            "-a",
+            "set",
+            "alice@example.com",
+            &format!("{key}={value}"),
+        ]));
+        runs.push(strings(&[
+            "-a",
+            "add",
+            &format!("user{n}@example.com"),
+            "x",
+        ]));
+    }
+    runs.push(strings(&["-g", "set", "rtp.timeout=42"]));
+    for output in in_parallel(&config, &runs) {
+        assert!(output.status.success(), "{output:?}");
+    }
+    for (key, value) in settings {
+        assert_eq!(
+            config.ok(&["-a", "get", "alice@example.com", key]),
+            format!("{value}\n"),
+            "{key} lost"
+        );
+    }
+    let list = config.ok(&["-a", "list"]);
+    for n in 0..settings.len() {
+        assert!(list.contains(&format!("user{n}@example.com")), "{list}");
+    }
+    assert_eq!(config.ok(&["-g", "get", "rtp.timeout"]), "42\n");
+}
+
+#[test]
+fn of_two_parallel_adds_of_one_account_exactly_one_succeeds() {
+    let config = Config::new();
+    for round in 0..4 {
+        let id = format!("same{round}@example.com");
+        let runs = vec![
+            strings(&["-a", "add", &id, "first"]),
+            strings(&["-a", "add", &id, "second"]),
+        ];
+        let outputs = in_parallel(&config, &runs);
+        let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
+        assert!(
+            codes == [Some(0), Some(INVALID)] || codes == [Some(INVALID), Some(0)],
+            "{outputs:?}"
+        );
+        let failed = outputs
+            .iter()
+            .find(|output| !output.status.success())
+            .expect("one failed");
+        assert_eq!(
+            String::from_utf8_lossy(&failed.stderr),
+            format!("sip-settings: Account {id} already exists\n")
+        );
+    }
+}
+
+#[test]
+fn the_lock_is_beside_the_file_and_a_lock_failure_is_a_failure() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    assert!(config.dir.path().join("config.lock").is_file());
+    // A lock file that cannot be opened: nothing is read or written.
+    let before = config.bytes();
+    std::fs::remove_file(config.dir.path().join("config.lock")).expect("remove");
+    std::fs::create_dir(config.dir.path().join("config.lock")).expect("a directory");
+    let stderr = config.fails(&["-a", "add", "bob@example.com", "b"], FAILURE);
+    assert!(stderr.starts_with("sip-settings: cannot "), "{stderr}");
+    assert!(stderr.contains("config.lock"), "{stderr}");
+    config.fails(&["-a", "list"], FAILURE);
+    assert_eq!(config.bytes(), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values that would break the output, account ids that look like settings
+
+#[test]
+fn control_characters_are_escaped_in_every_human_output() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    config.ok(&["-a", "default", "alice"]);
+    let name = "Eve\nmallory = True\r\u{1b}[2J\u{1b}]0;pwned\u{7}\tx";
+    config.ok(&["-a", "set", &format!("display_name={name}")]);
+    let escaped = "Eve\\nmallory = True\\r\\x1b[2J\\x1b]0;pwned\\x07\\tx";
+    let show = config.ok(&["-a", "show"]);
+    assert!(
+        show.contains(&format!(
+            "          +-- display_name = {escaped}\naccount --|-- enabled = True\n"
+        )),
+        "{show}"
+    );
+    assert_eq!(
+        config.ok(&["-a", "get", "display_name"]),
+        format!("{escaped}\n"),
+        "get prints one line"
+    );
+    let describe = config.ok(&["-a", "describe", "display_name"]);
+    assert!(
+        describe.contains(&format!("\nvalue:          {escaped}\n")),
+        "{describe}"
+    );
+    for output in [&show, &describe] {
+        assert!(!output.contains('\u{1b}') && !output.contains('\r') && !output.contains('\t'));
+    }
+    // JSON has the value exactly.
+    assert_eq!(config.json(&["-a", "get", "display_name"])["value"], name);
+    config.ok(&["-g", "set", "user_agent=a\u{9b}b\u{85}"]);
+    assert_eq!(
+        config.ok(&["-g", "get", "user_agent"]),
+        "a\\u{9b}b\\u{85}\n"
+    );
+    assert!(config
+        .ok(&["-g", "show"])
+        .contains("|-- user_agent = a\\u{9b}b\\u{85}\n"));
+}
+
+#[test]
+fn an_account_id_with_an_equals_sign_can_be_changed() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "a=b@example.com", "x"]);
+    assert_eq!(
+        config.ok(&["-a", "set", "a=b@example.com", "display_name=AB"]),
+        "Account updated\n"
+    );
+    assert_eq!(
+        config.ok(&["-a", "get", "a=b@example.com", "display_name"]),
+        "AB\n"
+    );
+    // The default account (bonjour) was not touched.
+    assert_eq!(config.ok(&["-a", "get", "display_name"]), "None\n");
+    config.ok(&["-a", "default", "a=b@example.com"]);
+    config.ok(&["-a", "set", "a=b@example.com", "enabled=false"]);
+    assert!(config
+        .ok(&["-a", "list"])
+        .contains("  a=b@example.com (disabled) - default_account\n"));
+    // Without such an account, the first argument is a setting of the default account.
+    let stderr = config.fails(
+        &["-a", "set", "c=d@example.com", "display_name=CD"],
+        INVALID,
+    );
+    assert!(
+        stderr.contains("a=b@example.com (the default account): unknown setting c"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn domains_are_compared_in_any_case_and_bonjour_is_reserved() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@Example.COM", "a"]);
+    let before = config.bytes();
+    for id in ["alice@example.com", "alice@EXAMPLE.com"] {
+        assert_eq!(
+            config.fails(&["-a", "add", id, "b"], INVALID),
+            "sip-settings: Account alice@Example.COM already exists\n"
+        );
+    }
+    for id in ["BONJOUR@LOCAL", "Bonjour@local", "bonjour@LOCAL"] {
+        assert_eq!(
+            config.fails(&["-a", "add", id, "b"], INVALID),
+            "sip-settings: Account bonjour@local already exists\n"
+        );
+    }
+    assert_eq!(config.bytes(), before);
+    // Any case of the domain names the account.
+    config.ok(&["-a", "set", "alice@example.com", "display_name=Alice"]);
+    assert_eq!(
+        config.ok(&["-a", "get", "alice@EXAMPLE.COM", "display_name"]),
+        "Alice\n"
+    );
+    // The user part is case-sensitive, as in SIP.
+    config.ok(&["-a", "add", "Alice@example.com", "c"]);
+    assert_eq!(
+        config.ok(&["-a", "list"]),
+        "Accounts:\n  Alice@example.com (enabled)\n  alice@Example.COM (enabled)\n  \
+         bonjour@local (enabled) - default_account\n"
+    );
+}
+
+#[test]
+fn entries_that_are_not_sip_accounts_are_ignored_with_a_warning_and_kept() {
+    let config = Config::new();
+    let text = "Accounts:\n    not-an-address:\n        enabled = true\n\n    \
+                weird@x.com = oops\n    alice@example.com:\n        enabled = true\n\n";
+    std::fs::write(config.file(), text).expect("write");
+    let output = config.cmd().args(["-a", "list"]).output().expect("run");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Accounts:\n  alice@example.com (enabled)\n  bonjour@local (enabled) - default_account\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "sip-settings: warning: ignoring Accounts entry \"not-an-address\": not a SIP account \
+         (kept in the file)\nsip-settings: warning: ignoring Accounts entry \"weird@x.com\": \
+         not a SIP account (kept in the file)\n"
+    );
+    config.ok(&["-a", "set", "ALL", "rtp.inband_dtmf=true"]);
+    config.ok(&["-a", "delete", "ALL"]);
+    let stderr = config.fails(&["-a", "add", "weird@x.com", "p"], INVALID);
+    assert!(
+        stderr.contains("\"weird@x.com\" is not a SIP account"),
+        "{stderr}"
+    );
+    config.fails(&["-a", "show", "weird"], INVALID);
+    let file = config.contents();
+    assert!(file.contains("    weird@x.com = oops\n"), "{file}");
+    assert!(
+        file.contains("    not-an-address:\n        enabled = true\n"),
+        "{file}"
+    );
+    assert!(!file.contains("alice"), "{file}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The default account
+
+#[test]
+fn a_default_naming_a_missing_account_is_the_fallback_everywhere_and_repaired_on_write() {
+    let config = Config::new();
+    let text = "SIPSimpleSettings:\n    default_account = gone@example.com\n\nAccounts:\n    \
+                alice@example.com:\n        enabled = true\n\n    bob@example.com:\n        \
+                enabled = true\n\n";
+    std::fs::write(config.file(), text).expect("write");
+    assert!(config
+        .ok(&["-a", "list"])
+        .contains("  alice@example.com (enabled) - default_account\n"));
+    assert_eq!(
+        config.ok(&["-g", "get", "default_account"]),
+        "alice@example.com\n"
+    );
+    assert!(config
+        .ok(&["-a", "show"])
+        .starts_with("Account alice@example.com:\n"));
+    assert_eq!(config.contents(), text, "reading writes nothing");
+    // The next write stores it.
+    config.ok(&["-a", "set", "bob", "display_name=Bob"]);
+    assert!(config
+        .contents()
+        .contains("SIPSimpleSettings:\n    default_account = alice@example.com\n"));
+}
+
+#[test]
+fn show_without_a_default_account_fails_as_get_and_set_do() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    config.ok(&["-a", "add", "bob@example.com", "b"]);
+    config.ok(&["-a", "set", "bonjour", "enabled=false"]);
+    config.ok(&["-a", "set", "ALL", "enabled=false"]);
+    config.ok(&["-a", "default", "alice"]);
+    config.ok(&["-a", "delete", "alice"]);
+    // No enabled account is left to be the default.
+    assert_eq!(config.ok(&["-g", "get", "default_account"]), "None\n");
+    let expected = "sip-settings: there is no default account: name the account (user@domain)\n";
+    assert_eq!(config.fails(&["-a", "show"], INVALID), expected);
+    assert_eq!(config.fails(&["--json", "-a", "show"], INVALID), expected);
+    assert_eq!(config.fails(&["-a", "get", "enabled"], INVALID), expected);
+    assert_eq!(
+        config.fails(&["-a", "set", "display_name=X"], INVALID),
+        expected
+    );
+    // With no SIP account and the Bonjour account disabled, there is nothing to show.
+    config.ok(&["-a", "delete", "bob"]);
+    assert_eq!(config.ok(&["-a", "show"]), "No accounts configured\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+#[test]
+fn parser_errors_are_prefixed_with_the_program_name() {
+    let config = Config::new();
+    for args in [
+        &["-g", "-a", "show"][..],
+        &["show"],
+        &["-g", "--bogus", "show"],
+        &["-g"],
+    ] {
+        let stderr = config.fails(args, USAGE);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert!(lines.len() >= 2, "{args:?}: {stderr}");
+        let (last, messages) = lines.split_last().expect("lines");
+        assert_eq!(*last, "Try 'sip-settings --help' for more information.");
+        for line in messages {
+            assert!(line.starts_with("sip-settings: "), "{args:?}: {stderr}");
+            assert!(
+                !line.starts_with("sip-settings: error:"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(
+        config.fails(&["-g", "-a", "show"], USAGE),
+        "sip-settings: the argument '--general' cannot be used with '--account'\n\
+         Try 'sip-settings --help' for more information.\n"
+    );
+}
+
+#[test]
+fn an_empty_account_argument_is_refused() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    let before = config.bytes();
+    for args in [
+        &["-a", "show", ""][..],
+        &["-a", "delete", ""],
+        &["-a", "get", "", "enabled"],
+        &["-a", "set", "", "enabled=false"],
+        &["-a", "describe", "", "enabled"],
+        &["-a", "default", ""],
+    ] {
+        let stderr = config.fails(args, USAGE);
+        assert!(
+            stderr.starts_with("sip-settings: the account argument is empty"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(config.bytes(), before);
+    assert!(config.ok(&["-a", "list"]).contains("alice@example.com"));
+}
+
+#[test]
+fn the_texts_none_and_default_are_set_with_a_backslash_and_get_round_trips() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    config.ok(&["-a", "default", "alice"]);
+    config.ok(&["-a", "set", "display_name=\\None"]);
+    assert_eq!(config.ok(&["-a", "get", "display_name"]), "\\None\n");
+    assert_eq!(config.json(&["-a", "get", "display_name"])["value"], "None");
+    config.ok(&["-a", "set", "auth.password=\\DEFAULT"]);
+    assert_eq!(
+        config.json(&["-a", "--show-passwords", "get", "auth.password"])["value"],
+        "DEFAULT"
+    );
+    config.ok(&["-g", "set", "user_agent=\\\\None"]);
+    assert_eq!(config.ok(&["-g", "get", "user_agent"]), "\\\\None\n");
+    assert_eq!(config.json(&["-g", "get", "user_agent"])["value"], "\\None");
+    // Other backslashes are themselves.
+    config.ok(&["-g", "set", "user_agent=C:\\None"]);
+    assert_eq!(config.ok(&["-g", "get", "user_agent"]), "C:\\None\n");
+
+    // `set "KEY=$(get KEY)"` changes nothing, for the words as for nothing.
+    config.ok(&["-a", "set", "sip.outbound_proxy=None"]);
+    for (target, key) in [
+        ("-a", "display_name"),
+        ("-a", "sip.outbound_proxy"),
+        ("-g", "user_agent"),
+    ] {
+        let before = config.bytes();
+        let value = config.ok(&[target, "get", key]);
+        config.ok(&[target, "set", &format!("{key}={}", value.trim_end())]);
+        assert_eq!(config.bytes(), before, "{key}");
+    }
+    // The words themselves still mean no value and the default.
+    config.ok(&["-a", "set", "display_name=None", "auth.password=DEFAULT"]);
+    assert_eq!(config.ok(&["-a", "get", "display_name"]), "None\n");
+    assert_eq!(
+        config.json(&["-a", "get", "display_name"])["value"],
+        Json::Null
+    );
+}
+
+#[test]
+fn set_all_and_delete_all_handle_many_accounts() {
+    let config = Config::new();
+    let mut text = String::from("Accounts:\n");
+    for n in 0..300 {
+        text.push_str(&format!(
+            "    user{n:03}@example.com:\n        enabled = true\n\n"
+        ));
+    }
+    std::fs::write(config.file(), &text).expect("write");
+    // Each writes the file once (the unit tests of `cli` count the writes).
+    config.ok(&["-a", "set", "ALL", "rtp.inband_dtmf=true"]);
+    let file = config.contents();
+    assert_eq!(file.matches("inband_dtmf = true").count(), 301, "{file}");
+    config.ok(&["-a", "delete", "ALL"]);
+    assert!(!config.contents().contains("example.com"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_replaced_with_mode_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let config = Config::new();
+    config.ok(&["-g", "set", "rtp.timeout=5"]);
+    std::fs::set_permissions(config.file(), std::fs::Permissions::from_mode(0o400)).expect("chmod");
+    config.ok(&["-g", "set", "rtp.timeout=6"]);
+    let mode = std::fs::metadata(config.file())
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(config.ok(&["-g", "get", "rtp.timeout"]), "6\n");
+}
+
+#[test]
+fn a_file_starting_with_a_byte_order_mark_loads_its_first_section() {
+    let config = Config::new();
+    std::fs::write(
+        config.file(),
+        "\u{feff}SIPSimpleSettings:\n    user_agent = from-the-file\n",
+    )
+    .expect("write");
+    assert_eq!(config.ok(&["-g", "get", "user_agent"]), "from-the-file\n");
+}

@@ -656,7 +656,8 @@ impl<'a> Writer<'a> {
 /// Whether `s` must be quoted: it is empty, or has a character that the reader would not take
 /// as part of a bare token.
 fn needs_quotes(s: &str) -> bool {
-    if s.is_empty() {
+    // A leading U+FEFF would be taken for a byte order mark at the start of the file.
+    if s.is_empty() || s.starts_with('\u{feff}') {
         return true;
     }
     let (stop_at, _) = scan_bare(s, 0, QUOTE | BACKSLASH | HASH | SEPARATOR | COMMA);
@@ -765,6 +766,18 @@ mod tests {
     }
 
     use ParseErrorKind::*;
+
+    #[test]
+    fn a_name_starting_with_u_feff_is_quoted_so_it_is_not_taken_for_a_bom() {
+        let mut data = Data::new();
+        data.insert("\u{feff}x", Value::Nothing);
+        let written = write(&data).unwrap();
+        assert_eq!(written, "\"\u{feff}x\" =\n");
+        assert_eq!(
+            parse_bytes(written.as_bytes(), Encoding::UTF_8, Path::new("c")).unwrap(),
+            data
+        );
+    }
 
     #[test]
     fn a_utf8_byte_order_mark_is_skipped() {

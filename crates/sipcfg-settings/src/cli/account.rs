@@ -4,6 +4,7 @@ use serde_json::json;
 use sipcfg::backend::MemoryBackend;
 use sipcfg::{ConfigurationError, ConfigurationManager, RawObject, SettingError};
 
+use super::escape::escape_control;
 use super::exit::{CliError, Status};
 use super::general::{bare_value, lookup};
 use super::values::{self, Pair};
@@ -14,38 +15,42 @@ use crate::{Account, AccountManager, AnyAccount};
 const ALL: &str = "ALL";
 
 /// Runs an account command.
-pub(crate) fn run(
-    context: &mut Context<'_>,
-    manager: &ConfigurationManager,
-) -> Result<(), CliError> {
-    let accounts = AccountManager::load(manager)?;
+pub(crate) fn run(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
     match context.args.command.as_str() {
-        "list" => list(context, &accounts),
-        "add" => add(context, &accounts),
-        "delete" => delete(context, &accounts),
-        "show" => show(context, &accounts),
-        "get" => get(context, &accounts),
-        "set" => set(context, &accounts),
-        "describe" => describe_setting(context, &accounts),
-        "default" => make_default(context, &accounts),
+        "list" => list(context, accounts),
+        "add" => add(context, accounts),
+        "delete" => delete(context, accounts),
+        "show" => show(context, accounts),
+        "get" => get(context, accounts),
+        "set" => set(context, accounts),
+        "describe" => describe_setting(context, accounts),
+        "default" => make_default(context, accounts),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }
 
-/// The accounts that `arg` selects: the one whose id is `arg`, else every account whose id
-/// contains it.
-fn select(all: Vec<AnyAccount>, arg: &str) -> Vec<AnyAccount> {
-    if let Some(exact) = all.iter().find(|account| account.id() == arg) {
-        return vec![exact.clone()];
+/// The accounts that `arg` selects: the one whose id is `arg` (the domain in any case), else
+/// every account whose id contains it. An empty argument is a usage error (it would select
+/// every account).
+fn select(accounts: &AccountManager, arg: &str) -> Result<Vec<AnyAccount>, CliError> {
+    if arg.is_empty() {
+        return Err(CliError::usage(
+            "the account argument is empty: name an account (user@domain, or part of it)",
+        ));
     }
-    all.into_iter()
+    if let Some(exact) = accounts.get(arg)? {
+        return Ok(vec![exact]);
+    }
+    Ok(accounts
+        .accounts()?
+        .into_iter()
         .filter(|account| account.id().contains(arg))
-        .collect()
+        .collect())
 }
 
 /// The one account that `arg` selects; none or several is invalid input.
 fn select_one(accounts: &AccountManager, arg: &str) -> Result<AnyAccount, CliError> {
-    let mut selected = select(accounts.accounts()?, arg);
+    let mut selected = select(accounts, arg)?;
     match selected.len() {
         0 => Err(CliError::invalid(format!("Account {arg} does not exist"))),
         1 => Ok(selected.remove(0)),
@@ -62,9 +67,20 @@ fn select_one(accounts: &AccountManager, arg: &str) -> Result<AnyAccount, CliErr
 
 /// The default account, or invalid input when there is none.
 fn default_account(accounts: &AccountManager) -> Result<AnyAccount, CliError> {
-    accounts.default_account().ok_or_else(|| {
-        CliError::invalid("there is no default account: name the account (user@domain)")
-    })
+    accounts.default_account().ok_or_else(no_default_account)
+}
+
+fn no_default_account() -> CliError {
+    CliError::invalid("there is no default account: name the account (user@domain)")
+}
+
+/// Whether there is no account at all to show: no SIP account, and the Bonjour account (which
+/// always exists) is not in use.
+fn no_accounts_configured(accounts: &AccountManager) -> Result<bool, CliError> {
+    Ok(accounts
+        .accounts()?
+        .iter()
+        .all(|account| account.is_bonjour() && !account.enabled()))
 }
 
 fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
@@ -99,7 +115,7 @@ fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
         } else {
             ""
         };
-        context.line(format!("  {id} ({state}){marker}"));
+        context.line(format!("  {} ({state}){marker}", escape_control(&id)));
     }
     Ok(())
 }
@@ -107,8 +123,14 @@ fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
 fn add(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
     context.expect_args(2, 2, "sip-settings --account add USER@DOMAIN PASSWORD")?;
     let (id, password) = (&context.args.args[0], &context.args.args[1]);
-    let account = match accounts.add(id) {
-        Ok(account) => account,
+    // Created, configured and saved at once: never stored without its password.
+    let added = accounts.add_with(id, |account| {
+        account.auth().set_password(password.as_str())?;
+        account.set_enabled(true)?;
+        Ok::<(), ConfigurationError>(())
+    });
+    match added {
+        Ok(_) => {}
         Err(ConfigurationError::DuplicateId { id, .. }) => {
             return Err(CliError::invalid(format!("Account {id} already exists")));
         }
@@ -117,11 +139,9 @@ fn add(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
                 "invalid account id {id:?}: {error}"
             )));
         }
+        Err(ConfigurationError::InvalidKey(message)) => return Err(CliError::invalid(message)),
         Err(error) => return Err(error.into()),
-    };
-    account.auth().set_password(password.as_str())?;
-    account.set_enabled(true)?;
-    account.save()?;
+    }
     context.line("Account added");
     Ok(())
 }
@@ -130,11 +150,13 @@ fn delete(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), Cl
     context.expect_args(1, 1, "sip-settings --account delete USER@DOMAIN|ALL")?;
     let arg = context.args.args[0].as_str();
     if arg == ALL {
-        for account in accounts.accounts()? {
-            if !account.is_bonjour() {
-                accounts.delete(&account.id())?;
-            }
-        }
+        let ids: Vec<String> = accounts
+            .accounts()?
+            .iter()
+            .filter(|account| !account.is_bonjour())
+            .map(AnyAccount::id)
+            .collect();
+        accounts.delete_many(&ids)?;
         context.line("Accounts deleted");
         return Ok(());
     }
@@ -152,15 +174,21 @@ fn show(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
     let shown: Vec<AnyAccount> = match context.args.args.first().map(String::as_str) {
         None => match accounts.default_account() {
             Some(account) => vec![account],
-            None if context.args.json => Vec::new(),
-            None => {
-                context.line("No accounts configured");
+            // As the reference says when there is nothing to show.
+            None if no_accounts_configured(accounts)? => {
+                if context.args.json {
+                    context.out = json::to_text(&serde_json::Value::Array(Vec::new()));
+                } else {
+                    context.line("No accounts configured");
+                }
                 return Ok(());
             }
+            // Accounts, but none is the default (all disabled): as get and set.
+            None => return Err(no_default_account()),
         },
         Some(ALL) => accounts.accounts()?,
         Some(arg) => {
-            let selected = select(accounts.accounts()?, arg);
+            let selected = select(accounts, arg)?;
             if selected.is_empty() {
                 return Err(CliError::invalid(format!("No accounts which match {arg}")));
             }
@@ -183,7 +211,7 @@ fn show(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
     }
     let options = context.tree_options();
     for account in shown {
-        context.line(format!("Account {}:", account.id()));
+        context.line(format!("Account {}:", escape_control(&account.id())));
         tree::render(
             &account.raw().describe(),
             "account",
@@ -284,8 +312,9 @@ fn set(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
             "set needs at least one KEY=VALUE argument: usage: {usage}"
         )));
     };
-    // The first argument names the accounts unless it is a KEY=VALUE itself.
-    let implied = first.contains('=');
+    // The first argument names the accounts unless it is a KEY=VALUE itself; an account id
+    // may contain `=` (SIP user parts may), and one that exists is always the account.
+    let implied = first.contains('=') && !accounts.has(first)?;
     let pairs = values::parse_pairs(if implied { &args[..] } else { &args[1..] })?;
     let targets = if implied {
         vec![default_account(accounts)?]
@@ -295,6 +324,7 @@ fn set(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
         vec![select_one(accounts, first)?]
     };
 
+    let notes_before = context.notes.len();
     let mut errors = Vec::new();
     if let [target] = targets.as_slice() {
         if let Err(refused) = values::apply_pairs(target.raw(), &pairs) {
@@ -348,13 +378,14 @@ fn set(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
         }
     }
     if !errors.is_empty() {
-        context.notes.clear();
+        context.notes.truncate(notes_before);
         errors.push("nothing was changed".to_owned());
         return Err(CliError {
             status: Status::Invalid,
             messages: errors,
         });
     }
+    // Into the document; the command writes the file once, at the end.
     for account in &targets {
         account.raw().save()?;
     }
@@ -371,7 +402,10 @@ fn make_default(context: &mut Context<'_>, accounts: &AccountManager) -> Result<
     let account = select_one(accounts, &context.args.args[0])?;
     let id = account.id();
     accounts.set_default_account(Some(&id))?;
-    context.line(format!("Account {id} is now default account"));
+    context.line(format!(
+        "Account {} is now default account",
+        escape_control(&id)
+    ));
     Ok(())
 }
 

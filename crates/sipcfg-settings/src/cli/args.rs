@@ -29,13 +29,14 @@ Commands with --account (-a):
   describe [USER@DOMAIN] KEY        type, default, nillable, allowed values and description
   default USER@DOMAIN               make an account the default account
 
-An account argument selects the accounts whose id contains it; an exact id always wins. Commands
-that change one account refuse an argument that selects several, and name them.
+An account argument selects the accounts whose id contains it; an exact id (its domain in any
+case) always wins. Commands that change one account refuse an argument that selects several,
+and name them. An empty account argument is a usage error.
 
 Keys are dotted paths, e.g. rtp.port_range or sip.outbound_proxy. Values are typed as shown:
-None (no value), DEFAULT (back to the default), lists separated by commas (tls, tcp, udp),
-port ranges as 50000-50500 (or 50000:50500). Passwords are shown as ******** unless
---show-passwords is given.
+None (no value), DEFAULT (back to the default), \\None and \\DEFAULT (those words as text),
+lists separated by commas (tls, tcp, udp), port ranges as 50000-50500 (or 50000:50500).
+Passwords are shown as ******** unless --show-passwords is given.
 
 ";
 

@@ -2,6 +2,7 @@
 
 use sipcfg::SettingInfo;
 
+use super::escape::escape_control;
 use super::tree::shown_value;
 
 /// The label column of `describe`.
@@ -25,7 +26,8 @@ fn quoted_if_empty(text: String) -> String {
 }
 
 /// Describes `setting`: path, type, default, nillable, allowed values, format, description and,
-/// when `value` is true, the current value (of `account`, if given).
+/// when `value` is true, the current value (of `account`, if given). The account, default and
+/// value are shown with their control characters escaped (one line each).
 pub fn describe(
     setting: &SettingInfo,
     show_passwords: bool,
@@ -34,14 +36,14 @@ pub fn describe(
 ) -> String {
     let mut out = String::new();
     if let Some(account) = account {
-        field(&mut out, "account", account);
+        field(&mut out, "account", &escape_control(account));
     }
     field(&mut out, "path", &setting.path);
     field(&mut out, "type", &setting.type_info.name);
     field(
         &mut out,
         "default",
-        &quoted_if_empty(setting.default.display()),
+        &quoted_if_empty(escape_control(&setting.default.display()).into_owned()),
     );
     field(
         &mut out,
@@ -63,7 +65,8 @@ pub fn describe(
         field(&mut out, "added by", extension);
     }
     if value {
-        let mut shown = quoted_if_empty(shown_value(setting, show_passwords));
+        let mut shown =
+            quoted_if_empty(escape_control(&shown_value(setting, show_passwords)).into_owned());
         if !setting.explicit {
             shown.push_str(" (the default)");
         }

@@ -15,8 +15,8 @@ pub enum Status {
     /// 2: invalid input: unknown setting, invalid value, unknown or ambiguous account, an
     /// account that already exists. Nothing was changed.
     Invalid,
-    /// 3: configuration or I/O failure: the configuration file does not parse, cannot be read
-    /// or cannot be written.
+    /// 3: configuration or I/O failure: the configuration file does not parse, cannot be read,
+    /// locked or written.
     Failure,
 }
 
@@ -45,8 +45,8 @@ Exit status:
   1  usage error: unknown option or command, missing or malformed arguments
   2  invalid input: unknown setting, invalid value, unknown or ambiguous account, account
      already exists; nothing was changed
-  3  configuration or I/O failure: the configuration file does not parse, cannot be read or
-     cannot be written (a file that does not parse is never overwritten)";
+  3  configuration or I/O failure: the configuration file does not parse, cannot be read,
+     locked or written (a file that does not parse is never overwritten)";
 
 /// A failed command: its exit status and the messages for standard error (one per line,
 /// without the program name).

@@ -1,23 +1,21 @@
 //! `sip-settings --general COMMAND`: the SIP SIMPLE (general) settings.
 
-use sipcfg::{ConfigurationManager, RawObject};
+use sipcfg::RawObject;
 
+use super::escape::escape_control;
 use super::exit::{CliError, Status};
 use super::values::{self, Assignment};
 use super::{describe, json, tree, Context};
 use crate::{AccountManager, SIPSimpleSettings};
 
 /// Runs a general command.
-pub(crate) fn run(
-    context: &mut Context<'_>,
-    manager: &ConfigurationManager,
-) -> Result<(), CliError> {
-    let settings = SIPSimpleSettings::get(manager)?;
+pub(crate) fn run(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
+    let settings = SIPSimpleSettings::get(accounts.configuration())?;
     let raw = settings.raw();
     match context.args.command.as_str() {
         "show" => show(context, raw),
         "get" => get(context, raw),
-        "set" => set(context, manager, raw),
+        "set" => set(context, accounts, raw),
         "describe" => describe_setting(context, raw),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
@@ -43,12 +41,19 @@ pub(crate) fn lookup(raw: &RawObject, key: &str) -> Result<sipcfg::SettingInfo, 
 }
 
 /// The bare value of `get`: the text form that `set` accepts (lists comma-separated, `None`
-/// for nothing), or the people form with `--json`'s `display`.
+/// for nothing, the texts `None` and `DEFAULT` as `\None` and `\DEFAULT`), on one line:
+/// control characters are escaped (such a value does not read back as itself; `--json` has it
+/// exactly).
 pub(crate) fn bare_value(setting: &sipcfg::SettingInfo, show_passwords: bool) -> String {
     if setting.secret && !show_passwords {
         return sipcfg::SECRET_MASK.to_owned();
     }
-    sipcfg::display_stored(&setting.value.to_stored())
+    let stored = setting.value.to_stored();
+    let text = sipcfg::display_stored(&stored);
+    if stored.is_nothing() {
+        return text;
+    }
+    escape_control(&values::escape_word(&text)).into_owned()
 }
 
 fn get(context: &mut Context<'_>, raw: &RawObject) -> Result<(), CliError> {
@@ -77,18 +82,23 @@ fn describe_setting(context: &mut Context<'_>, raw: &RawObject) -> Result<(), Cl
 
 fn set(
     context: &mut Context<'_>,
-    manager: &ConfigurationManager,
+    accounts: &AccountManager,
     raw: &RawObject,
 ) -> Result<(), CliError> {
-    let pairs = values::parse_pairs(&context.args.args)?;
+    let mut pairs = values::parse_pairs(&context.args.args)?;
     let mut errors = Vec::new();
-    // default_account names an account: refuse one that does not exist.
-    for pair in pairs.iter().filter(|pair| pair.key == "default_account") {
+    // default_account names an account: refuse one that does not exist, and store the id as
+    // the account has it.
+    for pair in pairs
+        .iter_mut()
+        .filter(|pair| pair.key == "default_account")
+    {
         if let Assignment::Text(id) = &pair.value {
-            if !AccountManager::load(manager)?.has(id)? {
-                errors.push(format!(
+            match accounts.get(id)? {
+                Some(account) => pair.value = Assignment::Text(account.id()),
+                None => errors.push(format!(
                     "invalid value for default_account: account {id} does not exist"
-                ));
+                )),
             }
         }
     }

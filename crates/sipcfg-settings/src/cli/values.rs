@@ -11,8 +11,47 @@ pub enum Assignment {
     Default,
     /// `None`: no value (nillable settings only).
     Nothing,
-    /// Any other text, parsed by the setting's type.
+    /// Any other text, parsed by the setting's type. `\None` and `\DEFAULT` are the texts
+    /// `None` and `DEFAULT` (see [`unescape_word`]).
     Text(String),
+}
+
+/// Whether `text` is `None` or `DEFAULT` after any number of leading backslashes.
+fn is_escaped_word(text: &str) -> bool {
+    matches!(text.trim_start_matches('\\'), "None" | "DEFAULT")
+}
+
+/// The text that a value typed after `=` stands for: `\None` is the text `None`, `\DEFAULT`
+/// the text `DEFAULT`, and generally one leading backslash is dropped from a backslash-escaped
+/// `None` or `DEFAULT` (`\\None` is `\None`). Every other text, backslashes included, is
+/// itself. (`None` and `DEFAULT` alone are the words of [`Assignment`].)
+pub fn unescape_word(text: &str) -> &str {
+    match text.strip_prefix('\\') {
+        Some(rest) if is_escaped_word(rest) => rest,
+        _ => text,
+    }
+}
+
+/// The form of a text value that `set` reads back as that text: [`unescape_word`] reversed,
+/// a backslash before `None`, `DEFAULT` and their backslash-escaped forms. `get` prints values
+/// this way, so that `set "KEY=$(get KEY)"` changes nothing.
+///
+/// ```
+/// use sipcfg_settings::cli::values::{escape_word, unescape_word};
+///
+/// assert_eq!(escape_word("None"), "\\None");
+/// assert_eq!(escape_word("\\DEFAULT"), "\\\\DEFAULT");
+/// assert_eq!(escape_word("Nonesuch"), "Nonesuch");
+/// for text in ["None", "DEFAULT", "\\None", "\\x", "plain"] {
+///     assert_eq!(unescape_word(&escape_word(text)), text);
+/// }
+/// ```
+pub fn escape_word(text: &str) -> std::borrow::Cow<'_, str> {
+    if is_escaped_word(text) {
+        std::borrow::Cow::Owned(format!("\\{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// One `key=value` argument.
@@ -69,7 +108,7 @@ pub fn parse_pairs(args: &[String]) -> Result<Vec<Pair>, CliError> {
             let value = match value {
                 "DEFAULT" => Assignment::Default,
                 "None" => Assignment::Nothing,
-                text => Assignment::Text(text.to_owned()),
+                text => Assignment::Text(unescape_word(text).to_owned()),
             };
             Ok(Pair {
                 key: key.to_owned(),
@@ -190,6 +229,50 @@ mod tests {
         assert_eq!(pairs[1].value, Assignment::Nothing);
         assert_eq!(pairs[2].value, Assignment::Default);
         assert_eq!(pairs[3].value, Assignment::Text(String::new()));
+    }
+
+    #[test]
+    fn a_backslash_makes_none_and_default_texts() {
+        let pairs = parse_pairs(&strings(&[
+            "a=\\None",
+            "b=\\DEFAULT",
+            "c=\\\\None",
+            "d=\\other",
+            "e=C:\\None",
+            "f=\\",
+        ]))
+        .unwrap();
+        let texts: Vec<&Assignment> = pairs.iter().map(|pair| &pair.value).collect();
+        assert_eq!(
+            texts,
+            [
+                &Assignment::Text("None".into()),
+                &Assignment::Text("DEFAULT".into()),
+                &Assignment::Text("\\None".into()),
+                &Assignment::Text("\\other".into()),
+                &Assignment::Text("C:\\None".into()),
+                &Assignment::Text("\\".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn escape_word_round_trips_through_set() {
+        for text in [
+            "None",
+            "DEFAULT",
+            "\\None",
+            "\\\\DEFAULT",
+            "none",
+            "\\",
+            "",
+            "x",
+            "None ",
+        ] {
+            let typed = format!("k={}", escape_word(text));
+            let pairs = parse_pairs(std::slice::from_ref(&typed)).unwrap();
+            assert_eq!(pairs[0].value, Assignment::Text(text.to_owned()), "{typed}");
+        }
     }
 
     #[test]
