@@ -1,9 +1,12 @@
 //! [`AccountManager`]: every account in one place, and the default account.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use sipcfg::{
-    ConfigurationError, ConfigurationManager, Object, RawObject, SettingsObject, Value, ValueError,
+    ConfigurationError, ConfigurationManager, NotificationFilter, NotificationKind,
+    NotificationName, Object, ObserverGuard, RawObject, SettingError, SettingsObject, Value,
+    ValueError,
 };
 
 use crate::account::{Account, BonjourAccount, BONJOUR_ID};
@@ -79,6 +82,9 @@ impl AnyAccount {
 #[derive(Debug, Clone)]
 pub struct AccountManager {
     manager: ConfigurationManager,
+    /// Keeps the default account following the accounts' `enabled` flags while any clone of
+    /// this manager lives.
+    _enabled_rule: Option<Arc<ObserverGuard>>,
 }
 
 /// The group the accounts are stored in.
@@ -87,9 +93,33 @@ const ACCOUNTS: Option<&str> = <Account as SettingsObject>::GROUP;
 impl AccountManager {
     /// Loads every stored account of `manager` (and the Bonjour account). Entries of `Accounts`
     /// that are not SIP accounts are skipped (see [`ignored_entries`](Self::ignored_entries)).
+    ///
+    /// While it lives, the default account follows the accounts' `enabled` flags, as in the
+    /// reference: an account that is saved enabled becomes the default when there is none, and
+    /// when the default account is saved disabled the first enabled account takes over.
     pub fn load(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
+        let weak = manager.downgrade();
+        let guard = manager.notifications().observe(
+            NotificationFilter::new().name(NotificationName::SettingsObjectDidChange),
+            move |notification| {
+                let NotificationKind::SettingsObjectDidChange { modified } = &notification.kind
+                else {
+                    return;
+                };
+                let sender = &notification.sender;
+                let is_account = matches!(sender.type_name, "Account" | "BonjourAccount");
+                if !is_account || !modified.contains_key("enabled") {
+                    return;
+                }
+                if let Some(manager) = weak.upgrade() {
+                    // Failures to save surface as ManagerSaveFailed notifications.
+                    let _ = follow_enabled_flag(&manager, &sender.id);
+                }
+            },
+        );
         let accounts = AccountManager {
             manager: manager.clone(),
+            _enabled_rule: Some(Arc::new(guard)),
         };
         BonjourAccount::get(manager)?;
         for id in accounts.account_ids()? {
@@ -203,8 +233,8 @@ impl AccountManager {
     /// If `configure` or the save fails, the account is deleted again (it is neither among the
     /// accounts nor in the document) and the error is returned.
     ///
-    /// Until the runtime can forget a never-saved object without saving, a failing `configure`
-    /// makes the deletion save the (unchanged) document once.
+    /// An enabled new account becomes the default account when there is none (as in the
+    /// reference).
     pub fn add_with<E, F>(&self, id: &str, configure: F) -> Result<Object<Account>, E>
     where
         F: FnOnce(&Object<Account>) -> Result<(), E>,
@@ -230,16 +260,22 @@ impl AccountManager {
             }
         }
         let account = Account::get(&self.manager, id)?;
-        let result = configure(&account).and_then(|()| account.save().map_err(E::from));
-        match result {
-            Ok(()) => Ok(account),
-            Err(error) => {
-                // Forget the account: out of the registry and of the document. If the save
-                // failed, this save fails too; the error that counts is the first one.
-                let _ = account.delete();
-                Err(error)
-            }
+        if let Err(error) = configure(&account) {
+            // Never saved: forget it without writing anything.
+            let _ = account.discard();
+            return Err(error);
         }
+        if let Err(error) = account.save() {
+            // Forget the account: out of the registry and of the document. This save fails
+            // too, most likely; the error that counts is the first one.
+            let _ = account.delete();
+            return Err(error.into());
+        }
+        // As in the reference: an enabled new account becomes the default when there is none.
+        if account.enabled() && self.named_default()?.is_none() {
+            self.set_default_account(Some(&account.id()))?;
+        }
+        Ok(account)
     }
 
     /// Deletes the account `id` (the Bonjour account cannot be deleted). If it was the default
@@ -306,12 +342,19 @@ impl AccountManager {
         })
     }
 
-    /// Makes `id` the default account (None: no default) and saves. The account must exist;
+    /// Makes `id` the default account (None: no default) and saves. The account must exist and
+    /// be enabled (as in the reference: `account ... is not enabled`);
     /// its id is stored as the account has it (`alice@Example.COM` names `alice@example.com`).
     /// This also replaces a stored default that names a missing account.
     pub fn set_default_account(&self, id: Option<&str>) -> Result<(), ConfigurationError> {
         let id = match id {
-            Some(id) => Some(self.get(id)?.ok_or_else(|| not_found(id))?.id()),
+            Some(id) => {
+                let account = self.get(id)?.ok_or_else(|| not_found(id))?;
+                if !account.enabled() {
+                    return Err(not_enabled(&account.id()));
+                }
+                Some(account.id())
+            }
             None => None,
         };
         let settings = SIPSimpleSettings::get(&self.manager)?;
@@ -340,6 +383,16 @@ impl AccountManager {
         };
         settings.set_default_account(repaired)?;
         Ok(true)
+    }
+
+    /// The account named by the stored `SIPSimpleSettings.default_account`, if it exists (the
+    /// reference's `default_account`, which may be none).
+    pub fn named_default(&self) -> Result<Option<AnyAccount>, ConfigurationError> {
+        let settings = SIPSimpleSettings::get(&self.manager)?;
+        match settings.default_account() {
+            Some(id) => self.get(&id),
+            None => Ok(None),
+        }
     }
 
     /// The account that becomes the default when the default is deleted: the first enabled SIP
@@ -387,6 +440,36 @@ fn not_found(id: &str) -> ConfigurationError {
         key: vec!["Accounts".to_owned(), id.to_owned()],
     }
     .into()
+}
+
+fn not_enabled(id: &str) -> ConfigurationError {
+    ConfigurationError::Setting(SettingError::Invalid {
+        path: "default_account".to_owned(),
+        error: ValueError::new(format!("account {id} is not enabled")),
+    })
+}
+
+/// The reference's rule, after account `id` was saved with a changed `enabled`: enabled and no
+/// default account -> it becomes the default; disabled and the default -> the first enabled
+/// account (or none) takes over.
+fn follow_enabled_flag(manager: &ConfigurationManager, id: &str) -> Result<(), ConfigurationError> {
+    // A handle without a rule of its own: the observer calling this is the rule.
+    let accounts = AccountManager {
+        manager: manager.clone(),
+        _enabled_rule: None,
+    };
+    let Some(account) = accounts.get(id)? else {
+        return Ok(());
+    };
+    let default = accounts.named_default()?;
+    if account.enabled() && default.is_none() {
+        accounts.set_default_account(Some(&account.id()))
+    } else if !account.enabled() && default.is_some_and(|d| d.id() == account.id()) {
+        let fallback = accounts.fallback_default()?;
+        accounts.set_default_account(fallback.as_deref())
+    } else {
+        Ok(())
+    }
 }
 
 fn invalid_id(id: &str, error: ValueError) -> ConfigurationError {
@@ -567,6 +650,10 @@ mod tests {
             ["Alice@example.com", "alice@Example.COM", "bonjour@local"]
         );
         // The default account is stored as the account's id.
+        if let Some(AnyAccount::Account(alice)) = accounts.get("alice@example.com").unwrap() {
+            alice.set_enabled(true).unwrap();
+            alice.save().unwrap();
+        }
         accounts
             .set_default_account(Some("alice@example.com"))
             .unwrap();
@@ -577,7 +664,7 @@ mod tests {
         );
         accounts.delete("alice@EXAMPLE.com").expect("deleted");
         assert!(!accounts.has("alice@Example.COM").unwrap());
-        // The accounts are disabled: the default falls back to the Bonjour account.
+        // The other account is disabled: the default falls back to the Bonjour account.
         assert_eq!(settings.default_account().as_deref(), Some(BONJOUR_ID));
     }
 

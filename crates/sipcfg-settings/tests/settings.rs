@@ -462,7 +462,8 @@ fn account_manager_loads_adds_iterates_and_deletes() {
 fn the_default_account_must_exist_and_falls_back_when_deleted() {
     let (manager, _) = started(
         serde_json::from_str(
-            r#"{"Accounts": {"a@example.com": {}, "b@example.com": {"enabled": "true"}}}"#,
+            r#"{"Accounts": {"a@example.com": {"enabled": "true"}, "b@example.com": {"enabled": "true"},
+                "c@example.com": {}}}"#,
         )
         .unwrap(),
     );
@@ -472,6 +473,10 @@ fn the_default_account_must_exist_and_falls_back_when_deleted() {
     assert!(accounts
         .set_default_account(Some("nobody@example.com"))
         .is_err());
+    let error = accounts
+        .set_default_account(Some("c@example.com"))
+        .unwrap_err();
+    assert!(error.to_string().contains("not enabled"), "{error}");
     accounts.set_default_account(Some("a@example.com")).unwrap();
     assert_eq!(accounts.default_account().unwrap().id(), "a@example.com");
 
@@ -488,6 +493,82 @@ fn the_default_account_must_exist_and_falls_back_when_deleted() {
     accounts.delete("b@example.com").unwrap();
     assert!(accounts.default_account().is_none());
     assert_eq!(settings.default_account(), None);
+}
+
+#[test]
+fn the_default_account_follows_the_enabled_flags_as_in_the_reference() {
+    let (manager, backend) = started(Data::new());
+    let accounts = AccountManager::load(&manager).unwrap();
+    let settings = SIPSimpleSettings::get(&manager).unwrap();
+    settings.set_default_account(None).unwrap();
+    settings.save().unwrap();
+
+    // An enabled new account becomes the default when there is none.
+    let alice = accounts
+        .add_with("alice@example.com", |a| {
+            a.set_enabled(true)
+                .map_err(sipcfg::ConfigurationError::from)
+        })
+        .unwrap();
+    assert_eq!(
+        settings.default_account().as_deref(),
+        Some("alice@example.com")
+    );
+    // Another one does not take over.
+    let bob = accounts
+        .add_with("bob@example.com", |a| {
+            a.set_enabled(true)
+                .map_err(sipcfg::ConfigurationError::from)
+        })
+        .unwrap();
+    assert_eq!(
+        settings.default_account().as_deref(),
+        Some("alice@example.com")
+    );
+
+    // Disabling the default account hands the default to the first enabled account.
+    alice.set_enabled(false).unwrap();
+    alice.save().unwrap();
+    assert_eq!(
+        settings.default_account().as_deref(),
+        Some("bob@example.com")
+    );
+    assert_eq!(
+        backend
+            .data()
+            .get_path(&["SIPSimpleSettings", "default_account"]),
+        Some(&Value::from("bob@example.com")),
+        "and it is saved"
+    );
+    // With every account disabled there is none.
+    BonjourAccount::get(&manager)
+        .unwrap()
+        .set_enabled(false)
+        .unwrap();
+    bob.set_enabled(false).unwrap();
+    bob.save().unwrap();
+    assert_eq!(settings.default_account(), None);
+    // Enabling one makes it the default again.
+    alice.set_enabled(true).unwrap();
+    alice.save().unwrap();
+    assert_eq!(
+        settings.default_account().as_deref(),
+        Some("alice@example.com")
+    );
+}
+
+#[test]
+fn a_failed_configure_of_a_new_account_writes_nothing() {
+    let (manager, backend) = started(Data::new());
+    let accounts = AccountManager::load(&manager).unwrap();
+    let saves = backend.save_count();
+    let result: Result<_, sipcfg::ConfigurationError> = accounts.add_with("x@example.com", |_| {
+        Err(sipcfg::ConfigurationError::InvalidKey("refused".into()))
+    });
+    assert!(result.is_err());
+    assert_eq!(backend.save_count(), saves);
+    assert!(!accounts.has("x@example.com").unwrap());
+    accounts.add("x@example.com").unwrap();
 }
 
 #[test]

@@ -68,7 +68,7 @@ pub use error::{
     ParseErrorKind, SettingError, ValueError,
 };
 pub use extension::{Extension, ExtensionInfo, ExtensionTarget, LinkedExtension};
-pub use manager::{ConfigurationManager, ObjectKey};
+pub use manager::{ConfigurationManager, ObjectKey, WeakConfigurationManager, MAX_PATCH_DEPTH};
 pub use modified::{Modified, ModifiedValue, SECRET_MASK};
 pub use notification::{
     Notification, NotificationCenter, NotificationFilter, NotificationKind, NotificationName,

@@ -294,9 +294,32 @@ impl ConfigurationManager {
         self.read_store(|store| f(&store.data))
     }
 
+    /// A handle that does not keep the manager alive (for observers that call back into it).
+    pub fn downgrade(&self) -> WeakConfigurationManager {
+        WeakConfigurationManager {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// The notification center of this manager.
     pub fn notifications(&self) -> &NotificationCenter {
         &self.inner.notifications
+    }
+}
+
+/// A [`ConfigurationManager`] that may have been dropped; see
+/// [`ConfigurationManager::downgrade`].
+#[derive(Debug, Clone, Default)]
+pub struct WeakConfigurationManager {
+    inner: std::sync::Weak<ManagerInner>,
+}
+
+impl WeakConfigurationManager {
+    /// The manager, if it still exists.
+    pub fn upgrade(&self) -> Option<ConfigurationManager> {
+        self.inner
+            .upgrade()
+            .map(|inner| ConfigurationManager { inner })
     }
 }
 

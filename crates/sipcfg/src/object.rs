@@ -310,6 +310,11 @@ impl<T: SettingsObject> Object<T> {
         self.raw().delete()
     }
 
+    /// Forgets a per-id object that was never saved, without touching storage.
+    pub fn discard(&self) -> Result<(), ConfigurationError> {
+        self.raw().discard()
+    }
+
     /// The settings changed since the last save, by dotted path.
     pub fn get_modified(&self) -> Modified {
         self.raw().get_modified()
@@ -801,6 +806,33 @@ impl RawObject {
                 },
             );
         })
+    }
+
+    /// Forgets a per-id object that was never saved: it leaves the manager's live objects, and
+    /// neither the document nor the backend is touched (later saves do nothing). A stored
+    /// object is removed with [`delete`](Self::delete) instead.
+    pub fn discard(&self) -> Result<(), ConfigurationError> {
+        let manager = self.manager()?;
+        let info = self.core.info;
+        let mut state = self.core.state.write();
+        if state.lifecycle != Lifecycle::New {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} {:?} is stored or deleted: only a never-saved object can be discarded",
+                info.type_name, state.id
+            )));
+        }
+        state.lifecycle = Lifecycle::Deleted;
+        let key = (info.type_id, state.id.clone());
+        drop(state);
+        let mut registry = manager.inner.objects.inner.lock();
+        if registry
+            .live
+            .get(&key)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.core))
+        {
+            registry.live.remove(&key);
+        }
+        Ok(())
     }
 
     /// Deletes a per-id object from storage (spec: `delete`); later saves do nothing. Posts
