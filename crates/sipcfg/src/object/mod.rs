@@ -1,0 +1,627 @@
+//! Settings objects (spec sections "SettingsObject", "Setting", "SettingsGroup"): their values,
+//! stored values and dirty state, loading, saving, deleting and diffs.
+//!
+//! An object is an [`ObjectCore`] shared by every handle: a lock around the values of its slots
+//! (one slot per setting, see [`layout`](crate::layout)). Each slot keeps
+//! - its effective value (the explicit value, or the default in force),
+//! - whether the value is explicit (a reset removes the explicit value, so a later change of the
+//!   default applies),
+//! - the explicit value as last stored (`None`: the default), which makes it dirty when the two
+//!   differ,
+//! - whether an unconvertible stored value is being kept untouched in storage.
+//!
+//! The module is split by concern: this file holds the traits the derive macros implement, the
+//! handles ([`Object`], [`RawObject`]) and an object's life (load, save, delete, id changes);
+//! `state` the slot state and its rules, `group_ref` the typed views used by generated
+//! accessors, `paths` the dotted-path access and metadata for tools, `registry` the live
+//! objects of a manager.
+
+mod group_ref;
+mod paths;
+mod registry;
+mod state;
+
+pub use group_ref::GroupRef;
+pub use paths::{GroupInfo, SettingInfo, TextValue};
+pub(crate) use registry::ObjectRegistry;
+
+use std::any::TypeId;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::{Arc, Weak};
+
+use parking_lot::RwLock;
+
+use crate::extension::Extension;
+use crate::layout::Layout;
+use crate::manager::{ManagerInner, ObjectKey};
+use crate::modified::{Modified, SECRET_MASK};
+use crate::notification::{NotificationKind, Operation, Sender};
+use crate::schema::GroupSchema;
+use crate::setting_type::SharedValue;
+use crate::{ConfigurationError, ConfigurationManager};
+
+use registry::{object_ids, obtain, obtain_or_create};
+use state::{modified_of, patch_of};
+
+/// What every settings declaration has (objects, groups and extensions): its static metadata,
+/// and a plain copy of its current values. Implemented by the derive macros.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a settings group",
+    label = "a `#[group]` field must have a type with `#[derive(SettingsGroup)]`",
+    note = "add `#[derive(SettingsGroup)]` to `{Self}`, or declare the field as a setting"
+)]
+pub trait SettingsDeclaration: 'static {
+    /// The declared settings and sub-groups.
+    fn schema() -> &'static GroupSchema;
+    /// A plain copy of the current values of the declaration at `group`.
+    fn snapshot(group: GroupRef<'_>) -> Self
+    where
+        Self: Sized;
+    /// Reads every field (the declaration's fields are otherwise only written by `snapshot`,
+    /// which would make the compiler call them unused).
+    #[doc(hidden)]
+    fn __sipcfg_read_fields(&self) {}
+}
+
+/// A group of settings: a struct with `#[derive(SettingsGroup)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a settings group",
+    label = "a `#[group]` field must have a type with `#[derive(SettingsGroup)]`",
+    note = "add `#[derive(SettingsGroup)]` to `{Self}`, or declare the field as a setting"
+)]
+pub trait SettingsGroup: SettingsDeclaration {
+    /// The typed accessors of the group.
+    type Ref<'a>: From<GroupRef<'a>>;
+}
+
+/// A settings object: a struct with `#[derive(SettingsObject)]`.
+pub trait SettingsObject: SettingsDeclaration {
+    /// The group the object is stored in (`None`: top level).
+    const GROUP: Option<&'static str>;
+    /// The static id of a global object; `None` for per-id objects (accounts).
+    const ID: Option<&'static str>;
+    /// The typed accessors of the object's settings, reached through [`Object`]'s `Deref`.
+    type Handle: From<RawObject> + AsRef<RawObject> + Clone;
+}
+
+/// What an object is, without its type parameter.
+#[derive(Clone, Copy)]
+pub(crate) struct ObjectInfo {
+    pub(crate) type_name: &'static str,
+    pub(crate) type_id: TypeId,
+    pub(crate) group: Option<&'static str>,
+    pub(crate) static_id: Option<&'static str>,
+    pub(crate) schema: &'static GroupSchema,
+}
+
+impl ObjectInfo {
+    fn of<T: SettingsObject>() -> Self {
+        let schema = T::schema();
+        ObjectInfo {
+            type_name: schema.type_name,
+            type_id: TypeId::of::<T>(),
+            group: T::GROUP,
+            static_id: T::ID,
+            schema,
+        }
+    }
+
+    fn per_id(&self) -> bool {
+        self.static_id.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    /// Never stored: the first save writes and reports creation.
+    New,
+    Active,
+    Deleted,
+}
+
+#[derive(Clone)]
+struct SlotState {
+    value: SharedValue,
+    explicit: bool,
+    stored: Option<SharedValue>,
+    /// The stored value could not be converted: storage keeps it until the setting is assigned.
+    keeps_raw: bool,
+    /// A kept stored value was given up by a reset: the next save removes it.
+    drops_raw: bool,
+}
+
+impl SlotState {
+    fn default_of(default: SharedValue) -> Self {
+        SlotState {
+            value: default,
+            explicit: false,
+            stored: None,
+            keeps_raw: false,
+            drops_raw: false,
+        }
+    }
+
+    fn is_dirty(&self) -> bool {
+        match (self.explicit, &self.stored) {
+            (false, None) => self.drops_raw,
+            (true, Some(stored)) => !self.value.eq_dyn(&**stored),
+            _ => true,
+        }
+    }
+}
+
+struct ObjectState {
+    layout: Arc<Layout>,
+    slots: Vec<SlotState>,
+    id: String,
+    stored_id: String,
+    lifecycle: Lifecycle,
+    /// Group paths that hold a non-group value in storage: kept until something under them is set.
+    blocked: Vec<Vec<&'static str>>,
+}
+
+/// The shared state of one settings object.
+pub struct ObjectCore {
+    info: ObjectInfo,
+    manager: Weak<ManagerInner>,
+    state: RwLock<ObjectState>,
+}
+
+/// A handle to a settings object without its Rust type: the generic operations that tools use
+/// (dotted-path access, metadata, save, delete). [`Object<T>`] wraps one.
+#[derive(Clone)]
+pub struct RawObject {
+    core: Arc<ObjectCore>,
+}
+
+/// A typed handle to a settings object. Clones share the object.
+///
+/// The object's settings are read and assigned through the accessors that the derive macro
+/// generates, reached through `Deref`:
+///
+/// ```
+/// use sipcfg::backend::MemoryBackend;
+/// use sipcfg::{ConfigurationManager, SettingsGroup, SettingsObject};
+///
+/// #[derive(SettingsGroup)]
+/// struct TLSSettings {
+///     /// Check the server's certificate.
+///     #[setting(default = false)]
+///     verify_server: bool,
+/// }
+///
+/// #[derive(SettingsObject)]
+/// #[settings(group = "Global", id = "SIPSimple")]
+/// struct SIPSimpleSettings {
+///     /// The User-Agent header.
+///     #[setting(default = "sipsimple 0.1")]
+///     user_agent: String,
+///     #[group]
+///     tls: TLSSettings,
+/// }
+///
+/// let manager = ConfigurationManager::new();
+/// manager.start(MemoryBackend::new())?;
+/// let settings = SIPSimpleSettings::get(&manager)?;
+/// assert_eq!(settings.user_agent(), "sipsimple 0.1");
+/// settings.tls().set_verify_server(true)?;
+/// settings.save()?;
+/// # Ok::<(), sipcfg::ConfigurationError>(())
+/// ```
+pub struct Object<T: SettingsObject> {
+    handle: T::Handle,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: SettingsObject> Clone for Object<T> {
+    fn clone(&self) -> Self {
+        Object {
+            handle: self.handle.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T: SettingsObject> Deref for Object<T> {
+    type Target = T::Handle;
+    fn deref(&self) -> &T::Handle {
+        &self.handle
+    }
+}
+
+impl<T: SettingsObject> fmt::Debug for Object<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.raw(), f)
+    }
+}
+
+impl fmt::Debug for RawObject {
+    /// Every setting with its display value; secrets are masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.core.state.read();
+        let mut map = f.debug_map();
+        map.entry(&"__id__", &state.id);
+        for (slot, info) in state.slots.iter().zip(&state.layout.slots) {
+            let shown = if info.schema.secret {
+                SECRET_MASK.to_owned()
+            } else {
+                slot.value.display()
+            };
+            map.entry(&info.path, &shown);
+        }
+        map.finish()
+    }
+}
+
+impl<T: SettingsObject> Object<T> {
+    /// The global object `T` of `manager`, loaded (and reported activated) at first use.
+    pub fn global(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
+        let info = ObjectInfo::of::<T>();
+        let Some(id) = info.static_id else {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} has no static id: obtain it with Object::get_or_create(manager, id)",
+                info.type_name
+            )));
+        };
+        obtain_or_create(manager, info, id).map(Object::from_raw)
+    }
+
+    /// The per-id object `id`: the live one, else the stored one (loaded), else a new one
+    /// (written at its first save).
+    pub fn get_or_create(
+        manager: &ConfigurationManager,
+        id: &str,
+    ) -> Result<Self, ConfigurationError> {
+        let info = ObjectInfo::of::<T>();
+        obtain_or_create(manager, info, id).map(Object::from_raw)
+    }
+
+    /// The live or stored object `id`; `None` if neither exists.
+    pub fn get_existing(
+        manager: &ConfigurationManager,
+        id: &str,
+    ) -> Result<Option<Self>, ConfigurationError> {
+        let info = ObjectInfo::of::<T>();
+        Ok(obtain(manager, info, id, false)?.map(Object::from_raw))
+    }
+
+    /// The ids of the stored and live objects of type `T` (per-id objects), sorted.
+    pub fn ids(manager: &ConfigurationManager) -> Result<Vec<String>, ConfigurationError> {
+        object_ids(manager, &ObjectInfo::of::<T>())
+    }
+
+    fn from_raw(raw: RawObject) -> Self {
+        Object {
+            handle: T::Handle::from(raw),
+            _type: PhantomData,
+        }
+    }
+
+    /// The type-erased handle, for generic code and tools.
+    pub fn raw(&self) -> &RawObject {
+        self.handle.as_ref()
+    }
+
+    /// The object's id.
+    pub fn id(&self) -> String {
+        self.raw().id()
+    }
+
+    /// Changes the id of a per-id object (stored under the new name at the next save).
+    pub fn set_id(&self, id: &str) -> Result<(), ConfigurationError> {
+        self.raw().set_id(id)
+    }
+
+    /// Stores the changed settings and asks the manager to save (spec: `save`).
+    pub fn save(&self) -> Result<(), ConfigurationError> {
+        self.raw().save()
+    }
+
+    /// Deletes a per-id object from storage (spec: `delete`).
+    pub fn delete(&self) -> Result<(), ConfigurationError> {
+        self.raw().delete()
+    }
+
+    /// Forgets a per-id object that was never saved, without touching storage.
+    pub fn discard(&self) -> Result<(), ConfigurationError> {
+        self.raw().discard()
+    }
+
+    /// The settings changed since the last save, by dotted path.
+    pub fn get_modified(&self) -> Modified {
+        self.raw().get_modified()
+    }
+
+    /// A plain copy of every current value, as the declared struct.
+    pub fn snapshot(&self) -> T {
+        T::snapshot(self.raw().root())
+    }
+
+    /// The accessors of extension `E` of this object, registering `E` with the manager if needed.
+    ///
+    /// # Panics
+    /// If `E` cannot be registered because it clashes with another extension registered with
+    /// the same manager; register extensions up front with
+    /// [`ConfigurationManager::register_extension`] to get that as an error instead.
+    pub fn ext<E: Extension<Target = T>>(&self) -> E::Ref<'_> {
+        E::Ref::from(self.raw().root().ext::<E>())
+    }
+}
+
+impl RawObject {
+    /// The view of the object's own settings.
+    pub fn root(&self) -> GroupRef<'_> {
+        GroupRef {
+            core: &self.core,
+            node: 0,
+        }
+    }
+
+    /// The Rust type name of the object.
+    pub fn type_name(&self) -> &'static str {
+        self.core.info.type_name
+    }
+
+    /// The object's id.
+    pub fn id(&self) -> String {
+        self.core.state.read().id.clone()
+    }
+
+    /// Whether the object is per-id (can be deleted and renamed).
+    pub fn is_per_id(&self) -> bool {
+        self.core.info.per_id()
+    }
+
+    /// Whether the object was deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.core.state.read().lifecycle == Lifecycle::Deleted
+    }
+
+    /// Whether the object was never stored.
+    pub fn is_new(&self) -> bool {
+        self.core.state.read().lifecycle == Lifecycle::New
+    }
+
+    fn manager(&self) -> Result<ConfigurationManager, ConfigurationError> {
+        self.core
+            .manager
+            .upgrade()
+            .map(|inner| ConfigurationManager { inner })
+            .ok_or(ConfigurationError::ManagerDropped)
+    }
+
+    fn sender(&self, id: String) -> Sender {
+        Sender {
+            type_name: self.core.info.type_name,
+            id,
+        }
+    }
+
+    /// The settings changed since the last save, by dotted path (`__id__` for a changed id).
+    pub fn get_modified(&self) -> Modified {
+        modified_of(&self.core.state.read())
+    }
+
+    /// Changes the id of a per-id object. The stored entry is renamed at the next save, where
+    /// the change is reported under `__id__`. Two objects of one type never hold the same id.
+    pub fn set_id(&self, id: &str) -> Result<(), ConfigurationError> {
+        let info = self.core.info;
+        if !info.per_id() {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} is a global object: its id cannot change",
+                info.type_name
+            )));
+        }
+        if id.is_empty() {
+            return Err(ConfigurationError::InvalidKey(
+                "an id must not be empty".into(),
+            ));
+        }
+        let manager = self.manager()?;
+        let mut registry = manager.inner.objects.inner.lock();
+        let (current, stored_id, lifecycle) = {
+            let state = self.core.state.read();
+            (state.id.clone(), state.stored_id.clone(), state.lifecycle)
+        };
+        if lifecycle == Lifecycle::Deleted {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} {current:?} was deleted: its id cannot change",
+                info.type_name
+            )));
+        }
+        if current == id {
+            return Ok(());
+        }
+        let key = (info.type_id, id.to_owned());
+        let other =
+            |core: Option<&Arc<ObjectCore>>| core.is_some_and(|c| !Arc::ptr_eq(c, &self.core));
+        let taken_live = other(registry.live.get(&key)) || other(registry.renamed.get(&key));
+        let taken_stored = id != stored_id && manager.get(info.group, id).is_ok();
+        if taken_live || taken_stored {
+            return Err(ConfigurationError::DuplicateId {
+                type_name: info.type_name,
+                id: id.to_owned(),
+            });
+        }
+        let current_key = (info.type_id, current);
+        if registry
+            .live
+            .get(&current_key)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.core))
+        {
+            registry.live.remove(&current_key);
+        }
+        registry.live.insert(key, self.core.clone());
+        let stored_key = (info.type_id, stored_id.clone());
+        let mut state = self.core.state.write();
+        if lifecycle == Lifecycle::New {
+            // Nothing is stored under the old id: there is nothing to rename or reserve.
+            state.stored_id = id.to_owned();
+        } else if id == stored_id {
+            registry.renamed.remove(&stored_key);
+        } else {
+            registry.renamed.insert(stored_key, self.core.clone());
+        }
+        state.id = id.to_owned();
+        Ok(())
+    }
+
+    /// Stores the changed settings in the manager and asks it to save (spec: `save`).
+    ///
+    /// Does nothing if nothing changed (but the first save of a new object always writes) or if
+    /// the object was deleted. Posts `SettingsObjectDidChange` with the changes, or on a first
+    /// save `SettingsObjectWasActivated` then `SettingsObjectWasCreated`; if the backend fails,
+    /// also `ManagerSaveFailed`, and returns the error.
+    pub fn save(&self) -> Result<(), ConfigurationError> {
+        let manager = self.manager()?;
+        let info = self.core.info;
+        let mut state = self.core.state.write();
+        if state.lifecycle == Lifecycle::Deleted {
+            return Ok(());
+        }
+        let modified = modified_of(&state);
+        let was_new = state.lifecycle == Lifecycle::New;
+        if modified.is_empty() && !was_new {
+            return Ok(());
+        }
+        let only_runtime = !was_new
+            && modified.keys().all(|path| {
+                state
+                    .layout
+                    .slots
+                    .iter()
+                    .any(|slot| &slot.path == path && slot.schema.runtime)
+            });
+        if !only_runtime {
+            let key = ObjectKey::new(info.group, state.id.clone());
+            if state.id != state.stored_id && !was_new {
+                match manager.rename(info.group, &state.stored_id, &state.id) {
+                    Ok(()) | Err(ConfigurationError::ObjectNotFound(_)) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            let patch = patch_of(&state);
+            manager.update_object(&key, &patch, info.per_id())?;
+        }
+        for slot in &mut state.slots {
+            slot.stored = slot.explicit.then(|| slot.value.clone());
+            slot.drops_raw = false;
+        }
+        let renamed = state.stored_id != state.id;
+        state.stored_id = state.id.clone();
+        state.lifecycle = Lifecycle::Active;
+        let sender = self.sender(state.id.clone());
+        drop(state);
+        if renamed {
+            manager.inner.objects.settle_rename(&self.core);
+        }
+
+        let center = &manager.inner.notifications;
+        if was_new {
+            center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasActivated);
+            center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasCreated);
+        } else {
+            center.post_kind(
+                sender.clone(),
+                NotificationKind::SettingsObjectDidChange {
+                    modified: modified.clone(),
+                },
+            );
+        }
+        if only_runtime {
+            return Ok(());
+        }
+        manager.save().inspect_err(|error| {
+            center.post_kind(
+                sender,
+                NotificationKind::ManagerSaveFailed {
+                    modified: (!was_new).then_some(modified),
+                    error: Arc::new(clone_error(error)),
+                    operation: Operation::Save,
+                },
+            );
+        })
+    }
+
+    /// Forgets a per-id object that was never saved: it leaves the manager's live objects, and
+    /// neither the document nor the backend is touched (later saves do nothing). A stored
+    /// object is removed with [`delete`](Self::delete) instead.
+    pub fn discard(&self) -> Result<(), ConfigurationError> {
+        let manager = self.manager()?;
+        let info = self.core.info;
+        let mut state = self.core.state.write();
+        if state.lifecycle != Lifecycle::New {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} {:?} is stored or deleted: only a never-saved object can be discarded",
+                info.type_name, state.id
+            )));
+        }
+        state.lifecycle = Lifecycle::Deleted;
+        let key = (info.type_id, state.id.clone());
+        drop(state);
+        let mut registry = manager.inner.objects.inner.lock();
+        if registry
+            .live
+            .get(&key)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.core))
+        {
+            registry.live.remove(&key);
+        }
+        Ok(())
+    }
+
+    /// Deletes a per-id object from storage (spec: `delete`); later saves do nothing. Posts
+    /// `SettingsObjectWasDeleted`, and `ManagerSaveFailed` if the backend fails.
+    pub fn delete(&self) -> Result<(), ConfigurationError> {
+        let info = self.core.info;
+        if !info.per_id() {
+            return Err(ConfigurationError::CannotDelete {
+                type_name: info.type_name,
+            });
+        }
+        let manager = self.manager()?;
+        let mut state = self.core.state.write();
+        if state.lifecycle == Lifecycle::Deleted {
+            return Ok(());
+        }
+        state.lifecycle = Lifecycle::Deleted;
+        manager.delete(info.group, &state.stored_id)?;
+        let id = state.id.clone();
+        drop(state);
+        {
+            let mut registry = manager.inner.objects.inner.lock();
+            let key = (info.type_id, id.clone());
+            if registry
+                .live
+                .get(&key)
+                .is_some_and(|c| Arc::ptr_eq(c, &self.core))
+            {
+                registry.live.remove(&key);
+            }
+            registry.renamed.retain(|_, c| !Arc::ptr_eq(c, &self.core));
+        }
+        let center = &manager.inner.notifications;
+        let sender = self.sender(id);
+        center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasDeleted);
+        manager.save().inspect_err(|error| {
+            center.post_kind(
+                sender,
+                NotificationKind::ManagerSaveFailed {
+                    modified: None,
+                    error: Arc::new(clone_error(error)),
+                    operation: Operation::Delete,
+                },
+            );
+        })
+    }
+}
+
+fn clone_error(error: &ConfigurationError) -> ConfigurationError {
+    // `ConfigurationError` holds `io::Error`s, which are not `Clone`: keep the message.
+    match error {
+        ConfigurationError::NotStarted => ConfigurationError::NotStarted,
+        other => ConfigurationError::Backend(crate::BackendError::Other(other.to_string().into())),
+    }
+}

@@ -1,0 +1,248 @@
+//! The live objects of a manager (one per type and id), obtaining objects (loading them or
+//! creating new ones), listing ids, and registering extensions, which upgrades live objects.
+
+use std::any::TypeId;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use super::state::{block_non_groups, load_slots, LoadFailure};
+use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
+use crate::extension::{Extension, ExtensionInfo};
+use crate::manager::ObjectKey;
+use crate::notification::{NotificationKind, Sender};
+use crate::{
+    ConfigurationError, ConfigurationManager, Data, ObjectNotFoundError, Value, ValueError,
+};
+
+/// The live objects of one manager: one per type and id.
+#[derive(Default)]
+pub(crate) struct ObjectRegistry {
+    pub(super) inner: Mutex<Registry>,
+}
+
+#[derive(Default)]
+pub(super) struct Registry {
+    /// Type and current id to the live object.
+    pub(super) live: HashMap<(TypeId, String), Arc<ObjectCore>>,
+    /// Type and stored id of objects whose new id is not saved yet: the stored id is still
+    /// theirs, so no other object may take it.
+    pub(super) renamed: HashMap<(TypeId, String), Arc<ObjectCore>>,
+}
+
+impl ObjectRegistry {
+    /// Forgets that `core` holds a stored id other than its current one.
+    pub(super) fn settle_rename(&self, core: &Arc<ObjectCore>) {
+        self.inner
+            .lock()
+            .renamed
+            .retain(|_, other| !Arc::ptr_eq(other, core));
+    }
+}
+
+/// The live, stored or new object `id`.
+pub(super) fn obtain_or_create(
+    manager: &ConfigurationManager,
+    info: ObjectInfo,
+    id: &str,
+) -> Result<RawObject, ConfigurationError> {
+    obtain(manager, info, id, true)?.ok_or_else(|| {
+        ObjectNotFoundError {
+            key: ObjectKey::new(info.group, id).path(),
+        }
+        .into()
+    })
+}
+
+/// The live or stored object `id`, or with `create` a new one.
+pub(super) fn obtain(
+    manager: &ConfigurationManager,
+    info: ObjectInfo,
+    id: &str,
+    create: bool,
+) -> Result<Option<RawObject>, ConfigurationError> {
+    if !manager.is_started() {
+        return Err(ConfigurationError::NotStarted);
+    }
+    if id.is_empty() {
+        return Err(ConfigurationError::InvalidKey(
+            "an id must not be empty".into(),
+        ));
+    }
+    if let Some(static_id) = info.static_id {
+        if id != static_id {
+            return Err(ConfigurationError::InvalidKey(format!(
+                "{} is a global object: its id is {static_id:?}, not {id:?}",
+                info.type_name
+            )));
+        }
+    }
+    let mut registry = manager.inner.objects.inner.lock();
+    let key = (info.type_id, id.to_owned());
+    if let Some(core) = registry.live.get(&key) {
+        return Ok(Some(RawObject { core: core.clone() }));
+    }
+    if registry.renamed.contains_key(&key) {
+        return Err(ConfigurationError::DuplicateId {
+            type_name: info.type_name,
+            id: id.to_owned(),
+        });
+    }
+    let mut failures = Vec::new();
+    let mut blocked = Vec::new();
+    let stored = match manager.get(info.group, id) {
+        Ok(Value::Group(data)) => Some(data),
+        Ok(other) => {
+            // The whole entry is not a group: keep it until something is assigned.
+            failures.push(LoadFailure {
+                path: String::new(),
+                error: ValueError::new(format!(
+                    "expected a group of settings for the whole object, found {}",
+                    other.kind()
+                )),
+                raw: other,
+            });
+            blocked.push(Vec::new());
+            Some(Data::new())
+        }
+        Err(ConfigurationError::ObjectNotFound(_)) => None,
+        Err(error) => return Err(error),
+    };
+    if stored.is_none() && !create {
+        return Ok(None);
+    }
+    let layout = manager.inner.extensions.layout(info.schema);
+    let slots = load_slots(&layout, stored.as_ref(), &mut failures, 0);
+    block_non_groups(&layout, 0, stored.as_ref(), &mut blocked, &mut failures);
+    let loaded = stored.is_some();
+    let lifecycle = if loaded || !info.per_id() {
+        Lifecycle::Active
+    } else {
+        Lifecycle::New
+    };
+    let core = Arc::new(ObjectCore {
+        info,
+        manager: Arc::downgrade(&manager.inner),
+        state: RwLock::new(ObjectState {
+            layout,
+            slots,
+            id: id.to_owned(),
+            stored_id: id.to_owned(),
+            lifecycle,
+            blocked,
+        }),
+    });
+    registry.live.insert(key, core.clone());
+    drop(registry);
+
+    let raw = RawObject { core };
+    let center = &manager.inner.notifications;
+    post_load_failures(manager, &raw.core, failures);
+    if loaded || !info.per_id() {
+        center.post_kind(
+            raw.sender(id.to_owned()),
+            NotificationKind::SettingsObjectWasActivated,
+        );
+    }
+    Ok(Some(raw))
+}
+
+pub(super) fn post_load_failures(
+    manager: &ConfigurationManager,
+    core: &ObjectCore,
+    failures: Vec<LoadFailure>,
+) {
+    for failure in failures {
+        let sender = Sender {
+            type_name: core.info.type_name,
+            id: core.state.read().id.clone(),
+        };
+        manager.inner.notifications.post_kind(
+            sender,
+            NotificationKind::ManagerLoadFailed {
+                path: failure.path,
+                raw: failure.raw,
+                error: failure.error,
+            },
+        );
+    }
+}
+
+pub(super) fn object_ids(
+    manager: &ConfigurationManager,
+    info: &ObjectInfo,
+) -> Result<Vec<String>, ConfigurationError> {
+    let ids: Vec<String> = match info.group {
+        Some(group) => manager.get_names(Some(group))?,
+        None => Vec::new(),
+    };
+    let registry = manager.inner.objects.inner.lock();
+    let mut ids: BTreeSet<String> = ids.into_iter().collect();
+    for ((type_id, stored_id), _) in registry.renamed.iter() {
+        if *type_id == info.type_id {
+            ids.remove(stored_id);
+        }
+    }
+    for ((type_id, id), core) in registry.live.iter() {
+        // Stored objects are listed from storage; new ones only once saved.
+        if *type_id == info.type_id && core.state.read().lifecycle == Lifecycle::Active {
+            ids.insert(id.clone());
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
+
+impl ConfigurationManager {
+    /// Registers extension `E` with this manager (spec: `register_extension`). Objects of the
+    /// target already loaded get the extension's values from storage.
+    ///
+    /// Fails if `E` adds a name that another registered extension of the same target adds, or
+    /// overrides a default it may not.
+    pub fn register_extension<E: Extension>(&self) -> Result<(), ConfigurationError> {
+        self.register_extension_info(ExtensionInfo::of::<E>())
+    }
+
+    /// Registers an extension described at run time.
+    pub fn register_extension_info(
+        &self,
+        extension: ExtensionInfo,
+    ) -> Result<(), ConfigurationError> {
+        // One registration at a time, upgrades of live objects included: a second caller
+        // returns only once the extension is usable everywhere.
+        let _serial = self.inner.extensions.registration.lock();
+        if !self.inner.extensions.register(extension)? {
+            return Ok(());
+        }
+        // Give live objects that contain the target the new settings.
+        let target = (extension.target_type_id)();
+        let live: Vec<Arc<ObjectCore>> = self
+            .inner
+            .objects
+            .inner
+            .lock()
+            .live
+            .values()
+            .cloned()
+            .collect();
+        for core in live {
+            let raw = RawObject { core };
+            let affected = raw.core.state.read().layout.contains_group_type(target);
+            if affected {
+                let failures = raw.core.refresh_layout(self);
+                post_load_failures(self, &raw.core, failures);
+            }
+        }
+        Ok(())
+    }
+
+    /// The registered extensions, in registration order.
+    pub fn extensions(&self) -> Vec<ExtensionInfo> {
+        self.inner.extensions.registered()
+    }
+
+    /// Whether extension `E` is registered with this manager.
+    pub fn has_extension<E: Extension>(&self) -> bool {
+        self.inner.extensions.is_registered(TypeId::of::<E>())
+    }
+}
