@@ -2,8 +2,8 @@
 //! `#[derive(SettingsGroup)]` and `#[extend(Target)]`. Use them through the `sipcfg` crate,
 //! which re-exports them and documents what they generate.
 //!
-//! The crate reads like serde_derive: [`ast`] parses the input (with [`attr`] for the
-//! attributes) into a small model, [`valid`] checks it, [`expand`] generates the code. Every
+//! The crate reads like serde_derive: `ast` parses the input (with `attr` for the
+//! attributes) into a small model, `valid` checks it, `expand` generates the code. Every
 //! mistake in the user's declaration becomes a `syn::Error` spanning the offending tokens, and
 //! all of them are reported together.
 

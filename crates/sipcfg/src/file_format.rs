@@ -7,7 +7,7 @@
 //! comment. The complete grammar, the error messages and the two places where sipcfg is lossless
 //! while the reference implementation is not are described in `docs/file-format.md`.
 //!
-//! Files move freely between sipcfg and the Python SIP SIMPLE SDK: [`write`] produces the same
+//! Files move freely between sipcfg and the Python SIP SIMPLE SDK: [`write()`] produces the same
 //! bytes as the reference implementation, and [`parse`] reads what it writes.
 //!
 //! ```
@@ -110,7 +110,7 @@ const CLASSES: [u8; 256] = {
 /// the information separators U+001C to U+001F (which Python's `str.strip` also removes).
 ///
 /// White space separates tokens, is stripped from both ends of a line and counts as
-/// indentation; [`write`] quotes every string that contains any of it.
+/// indentation; [`write()`] quotes every string that contains any of it.
 pub fn is_whitespace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }

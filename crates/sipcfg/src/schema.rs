@@ -1,6 +1,6 @@
 //! Static metadata of settings groups and objects: every setting's name, type, default, nillable
 //! flag and description, as declared. The derive macros build it; tools walk it (through
-//! [`Object::settings`](crate::Object::settings) once extensions are merged in).
+//! [`RawObject::settings`](crate::RawObject::settings) once extensions are merged in).
 
 use std::any::TypeId;
 use std::fmt;

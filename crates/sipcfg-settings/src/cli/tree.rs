@@ -27,7 +27,7 @@ pub struct TreeOptions {
 
 /// A setting's value as people read it (`True`, `None`, `PortRange(start=1, end=2)`), masked
 /// if it is secret and passwords are not shown. Control characters are not escaped: see
-/// [`escape_control`](super::escape::escape_control) for terminals.
+/// [`escape_control`] for terminals.
 pub fn shown_value(setting: &SettingInfo, show_passwords: bool) -> String {
     if setting.secret && !show_passwords {
         SECRET_MASK.to_owned()
