@@ -713,17 +713,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
                  setting cannot replace a group",
                 field.name
             ));
-            quote_spanned! {field.name_span=>
-                const _: () = ::core::assert!(
-                    !::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
-                    #setting
-                );
-                const _: () = ::core::assert!(
-                    ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
-                        || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
-                    #group
-                );
-            }
+            clash_asserts(target, &name, field.name_span, &setting, &group)
         }
     });
     let checks: Vec<TokenStream> = checks.collect();
@@ -739,17 +729,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
              extend the type of that group instead",
             field.name
         ));
-        quote_spanned! {field.name_span=>
-            const _: () = ::core::assert!(
-                !::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
-                #setting
-            );
-            const _: () = ::core::assert!(
-                ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
-                    || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
-                #group
-            );
-        }
+        clash_asserts(target, &name, field.name_span, &setting, &group)
     });
     let target_check = quote_spanned! {target.span()=>
         impl ::sipcfg::Extension for #ident {
@@ -792,6 +772,29 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
             #(#checks)*
             #(#group_checks)*
         };
+    }
+}
+
+/// Compile-time checks that the extension's `name` is neither a setting of `target` (failing
+/// with `setting_message`) nor a group of it (failing with `group_message`), spanned at the
+/// extension's field.
+fn clash_asserts(
+    target: &syn::Path,
+    name: &syn::LitStr,
+    span: Span,
+    setting_message: &syn::LitStr,
+    group_message: &syn::LitStr,
+) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = ::core::assert!(
+            !::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
+            #setting_message
+        );
+        const _: () = ::core::assert!(
+            ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
+                || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
+            #group_message
+        );
     }
 }
 

@@ -68,6 +68,39 @@ macro_rules! text_conversions {
     )*};
 }
 
+/// For a newtype `$name(String)` with `new(...) -> Result<Self, ValueError>` and an
+/// `EXPECTED` text: `SettingType` (stored as the string, read through `new`), `Display` and
+/// `AsRef<str>`.
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl ::sipcfg::SettingType for $name {
+            fn from_stored(value: &::sipcfg::Value) -> Result<Self, ::sipcfg::ValueError> {
+                Self::new(::sipcfg::expect_string(value)?)
+            }
+
+            fn to_stored(&self) -> ::sipcfg::Value {
+                ::sipcfg::Value::String(self.0.clone())
+            }
+
+            fn type_info() -> ::sipcfg::TypeInfo {
+                ::sipcfg::TypeInfo::new(stringify!($name)).with_format(Self::EXPECTED)
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
 /// `TryFrom<{integer}>` for the integer-like types, through their `new(impl Into<i128>)`.
 macro_rules! integer_conversions {
     ($($ty:ty),* $(,)?) => {$(

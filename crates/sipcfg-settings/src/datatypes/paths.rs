@@ -111,31 +111,7 @@ macro_rules! path_type {
             }
         }
 
-        impl ::sipcfg::SettingType for $name {
-            fn from_stored(value: &::sipcfg::Value) -> Result<Self, ValueError> {
-                Self::new(::sipcfg::expect_string(value)?)
-            }
-
-            fn to_stored(&self) -> ::sipcfg::Value {
-                ::sipcfg::Value::String(self.0.clone())
-            }
-
-            fn type_info() -> ::sipcfg::TypeInfo {
-                ::sipcfg::TypeInfo::new(stringify!($name)).with_format(Self::EXPECTED)
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
+        string_newtype!($name);
 
         impl AsRef<std::path::Path> for $name {
             fn as_ref(&self) -> &std::path::Path {
