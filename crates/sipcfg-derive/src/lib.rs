@@ -7,6 +7,9 @@
 //! mistake in the user's declaration becomes a `syn::Error` spanning the offending tokens, and
 //! all of them are reported together.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod ast;
 mod attr;
 mod expand;

@@ -26,6 +26,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod account;
 pub mod account_manager;
 /// The `sip-settings` command-line tool (its binary is a thin wrapper around [`cli::main`]).
