@@ -653,3 +653,31 @@ fn tcp_and_tls_ports_must_differ() {
     assert!(settings.sip().set_tls_port(5060).is_err());
     settings.sip().set_tls_port(5061).unwrap();
 }
+
+#[test]
+fn account_manager_add_and_delete_post_notifications() {
+    use std::sync::{Arc, Mutex};
+    let (manager, _) = started(Data::new());
+    let accounts = AccountManager::load(&manager).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let _guard = manager.notifications().observe(
+        sipcfg::NotificationFilter::new().sender_type("Account"),
+        move |n| {
+            sink.lock()
+                .unwrap()
+                .push((n.kind.name(), n.sender.id.clone()))
+        },
+    );
+    accounts.add("a@example.com").unwrap();
+    accounts.delete("a@example.com").unwrap();
+    use sipcfg::NotificationName::*;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            (SettingsObjectWasActivated, "a@example.com".to_owned()),
+            (SettingsObjectWasCreated, "a@example.com".to_owned()),
+            (SettingsObjectWasDeleted, "a@example.com".to_owned()),
+        ]
+    );
+}
