@@ -28,6 +28,8 @@ pub struct Input<'a> {
 
 pub struct Field<'a> {
     pub ident: &'a Ident,
+    /// The field's visibility, which its accessors take.
+    pub vis: &'a Visibility,
     pub ty: &'a Type,
     pub doc: String,
     /// The stored name.
@@ -138,6 +140,7 @@ impl<'a> Input<'a> {
             };
             model.push(Field {
                 ident: field_ident,
+                vis: &field.vis,
                 ty: &field.ty,
                 doc: attr::doc(&field.attrs),
                 name,

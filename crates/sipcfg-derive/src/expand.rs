@@ -68,7 +68,22 @@ pub fn extension(item: Item, args: syn::Result<crate::attr::ExtendArgs>) -> Toke
             return quote!(#other #errors);
         }
     };
-    let generated = {
+    // An attribute macro sees fields before `#[cfg]` removes them: the generated code would
+    // name fields that do not exist.
+    let mut has_cfg_field = false;
+    for field in item.fields.iter() {
+        if let Some(cfg) = field.attrs.iter().find(|a| a.path().is_ident("cfg")) {
+            has_cfg_field = true;
+            errors.push(syn::Error::new_spanned(
+                cfg,
+                "`#[cfg]` on a field of an extension is not supported: put the optional settings \
+                 in an extension of their own and `#[cfg]` that extension",
+            ));
+        }
+    }
+    let generated = if has_cfg_field {
+        None
+    } else {
         let model = Input::build(
             &item.ident,
             &item.vis,
@@ -376,6 +391,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
     let mut methods = Vec::new();
     for (ordinal, (field, _attrs)) in input.settings().enumerate() {
         let ident = field.ident;
+        let vis = field.vis;
         let ty = field.ty;
         let set = format_ident!("set_{}", ident.to_string().trim_start_matches("r#"));
         let reset = format_ident!("reset_{}", ident.to_string().trim_start_matches("r#"));
@@ -396,33 +412,39 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         );
         methods.push(quote! {
             #[doc = #doc]
-            pub fn #ident(&self) -> #ty {
+            #vis fn #ident(&self) -> #ty {
                 #group.get::<#ty>(#ordinal)
             }
             #[doc = #set_doc]
-            pub fn #set(
+            #vis fn #set(
                 &self,
                 value: impl ::sipcfg::IntoSetting<#ty>,
             ) -> ::core::result::Result<(), ::sipcfg::SettingError> {
                 #group.set::<#ty>(#ordinal, value)
             }
             #[doc = #reset_doc]
-            pub fn #reset(&self) {
+            #vis fn #reset(&self) {
                 #group.reset(#ordinal)
             }
         });
     }
     for (ordinal, field) in input.groups().enumerate() {
         let ident = field.ident;
+        let vis = field.vis;
         let ty = field.ty;
         let doc = if field.doc.is_empty() {
             format!("The `{}` group.", field.name)
         } else {
             field.doc.clone()
         };
-        methods.push(quote_spanned! {ty.span()=>
+        // Only the type carries the user's span (so that "not a settings group" points at it);
+        // the method itself is the macro's, so lints about it do not land on the user's code.
+        let returned = quote_spanned! {ty.span()=>
+            <#ty as ::sipcfg::SettingsGroup>::Ref<#lifetime>
+        };
+        methods.push(quote! {
             #[doc = #doc]
-            pub fn #ident(&self) -> <#ty as ::sipcfg::SettingsGroup>::Ref<#lifetime> {
+            #vis fn #ident(&self) -> #returned {
                 ::core::convert::From::from(#group.group(#ordinal))
             }
         });

@@ -72,6 +72,8 @@ pub fn check(input: &Input, errors: &mut Errors) {
         }
     }
 
+    check_accessor_names(input, errors);
+
     for (field, attrs) in input.settings() {
         let optional = option_inner(field.ty).is_some();
         if let (Some(span), false) = (attrs.nillable, optional) {
@@ -124,6 +126,70 @@ pub fn check(input: &Input, errors: &mut Errors) {
                         check.sibling
                     ),
                 ),
+            }
+        }
+    }
+}
+
+/// Methods of `Object<T>` that would hide a generated accessor of the same name (they are found
+/// first through `Deref`).
+const OBJECT_METHODS: &[&str] = &[
+    "id",
+    "set_id",
+    "save",
+    "delete",
+    "discard",
+    "raw",
+    "ext",
+    "snapshot",
+    "get_modified",
+    "clone",
+];
+
+/// Methods of the generated `{Name}Ref` types.
+const REF_METHODS: &[&str] = &["ext", "snapshot", "group_ref"];
+
+/// Every generated accessor must have a name of its own: not one of the handle's methods, and
+/// not another field's accessor (`x` next to `set_x`).
+fn check_accessor_names(input: &Input, errors: &mut Errors) {
+    let reserved = match input.kind {
+        Kind::Object => OBJECT_METHODS,
+        Kind::Group | Kind::Extension => REF_METHODS,
+    };
+    let mut taken: BTreeMap<String, &syn::Ident> = BTreeMap::new();
+    for field in &input.fields {
+        let base = field.ident.to_string().trim_start_matches("r#").to_owned();
+        let names = match field.role {
+            Role::Setting(_) => vec![base.clone(), format!("set_{base}"), format!("reset_{base}")],
+            Role::Group => vec![base.clone()],
+        };
+        for name in names {
+            if reserved.contains(&name.as_str()) {
+                let owner = if input.kind == Kind::Object {
+                    "`Object`"
+                } else {
+                    "the generated accessor type"
+                };
+                let attribute = match field.role {
+                    Role::Setting(_) => "setting",
+                    Role::Group => "group",
+                };
+                errors.spanned(
+                    field.ident.span(),
+                    format!(
+                        "the accessor `{name}` of `{base}` would be hidden by {owner}'s own \
+                         `{name}`: name the field differently and keep the stored name with \
+                         `#[{attribute}(name = \"{stored}\")]`",
+                        stored = field.name
+                    ),
+                );
+            } else if let Some(other) = taken.get(&name) {
+                errors.spanned(
+                    field.ident.span(),
+                    format!("the accessor `{name}` of `{base}` is also an accessor of `{other}`"),
+                );
+            } else {
+                taken.insert(name, field.ident);
             }
         }
     }
