@@ -1,6 +1,7 @@
 //! Derive macros of [sipcfg](https://docs.rs/sipcfg): `#[derive(SettingsObject)]`,
 //! `#[derive(SettingsGroup)]` and `#[extend(Target)]`. Use them through the `sipcfg` crate,
-//! which re-exports them and documents what they generate.
+//! which re-exports them; its user guide (`docs/user-guide.md`, "What the derives generate")
+//! lists the generated types, accessors and reserved names.
 //!
 //! The crate reads like serde_derive: `ast` parses the input (with `attr` for the
 //! attributes) into a small model, `valid` checks it, `expand` generates the code. Every

@@ -289,7 +289,13 @@ fn table_of(title: &str, object: &RawObject) -> String {
     let mut out = format!(
         "### {title}\n\n| setting | type | default | nillable | description |\n| --- | --- | --- | --- | --- |\n"
     );
-    let escape = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    // Markdown table cells: no pipes, no newlines, and rustdoc links as plain code.
+    let escape = |text: &str| {
+        text.replace('|', "\\|")
+            .replace('\n', " ")
+            .replace("[`", "`")
+            .replace("`]", "`")
+    };
     for info in object.settings() {
         let info: SettingInfo = info;
         let default = match info.default.to_stored() {

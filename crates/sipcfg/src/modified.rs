@@ -14,7 +14,7 @@ pub type Modified = BTreeMap<String, ModifiedValue>;
 
 /// The old and new value of one changed setting.
 ///
-/// Values are typed: [`old`](Self::old) and [`new`](Self::new) downcast to the setting's type.
+/// Values are typed: [`old`](Self::old) and [`new_value`](Self::new_value) downcast to the setting's type.
 /// Their display form masks secrets (passwords), and so do `Debug` and `Display`.
 #[derive(Clone)]
 pub struct ModifiedValue {

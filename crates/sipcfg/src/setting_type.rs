@@ -206,9 +206,25 @@ impl SettingType for String {
     }
 }
 
+/// A setting type stored as one string, so that it can be an item of a list (`Vec<T>`): its
+/// [`to_stored`](SettingType::to_stored) always gives a [`Value::String`]. Implemented for
+/// `bool`, the integers and `String`; implement it for string-shaped types of your own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an item of a list setting: its stored form is not a single string",
+    note = "a list is stored as a list of strings; implement `sipcfg::ListItem` for a type whose `to_stored` is always a `Value::String`"
+)]
+pub trait ListItem: SettingType {}
+
+impl ListItem for bool {}
+impl ListItem for String {}
+macro_rules! integer_list_items {
+    ($($int:ty),*) => {$(impl ListItem for $int {})*};
+}
+integer_list_items!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
 /// Lists are stored as lists of their items' stored strings. On a command line they are typed
 /// comma-separated; an empty text is the empty list.
-impl<T: SettingType> SettingType for Vec<T> {
+impl<T: ListItem> SettingType for Vec<T> {
     fn from_stored(value: &Value) -> Result<Self, ValueError> {
         match value {
             Value::List(items) => items

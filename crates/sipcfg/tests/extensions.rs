@@ -349,3 +349,22 @@ fn a_group_added_late_keeps_a_stored_non_group_value() {
         Some(&Value::from("oops"))
     );
 }
+
+#[test]
+fn an_observer_may_register_an_extension_while_one_is_being_registered() {
+    let (manager, _) = manager_with(doc(
+        r#"{"Accounts": {"a@example.com": {"tls": {"verify_client": "maybe"}}}}"#,
+    ));
+    let _account = Account::get(&manager, "a@example.com").unwrap();
+    let weak = manager.downgrade();
+    let _guard = manager.notifications().observe(
+        NotificationFilter::new().name(NotificationName::ManagerLoadFailed),
+        move |_| {
+            if let Some(manager) = weak.upgrade() {
+                manager.register_extension::<AppSettings>().unwrap();
+            }
+        },
+    );
+    manager.register_extension::<TLSExtension>().unwrap();
+    assert!(manager.has_extension::<AppSettings>());
+}

@@ -170,7 +170,7 @@ impl RawObject {
                 Some(value) => store(&mut state, *slot, value.clone()),
             }
         }
-        for (slot, _) in &planned {
+        for (slot, _) in planned.iter().filter(|(_, value)| value.is_some()) {
             let value = state.slots[*slot].value.clone();
             if let Err(error) = check_correlation(&state, *slot, &*value) {
                 if !errors.contains(&error) {

@@ -210,7 +210,7 @@ impl ConfigurationManager {
     ) -> Result<(), ConfigurationError> {
         // One registration at a time, upgrades of live objects included: a second caller
         // returns only once the extension is usable everywhere.
-        let _serial = self.inner.extensions.registration.lock();
+        let serial = self.inner.extensions.registration.lock();
         if !self.inner.extensions.register(extension)? {
             return Ok(());
         }
@@ -225,13 +225,18 @@ impl ConfigurationManager {
             .values()
             .cloned()
             .collect();
+        let mut reports = Vec::new();
         for core in live {
-            let raw = RawObject { core };
-            let affected = raw.core.state.read().layout.contains_group_type(target);
+            let affected = core.state.read().layout.contains_group_type(target);
             if affected {
-                let failures = raw.core.refresh_layout(self);
-                post_load_failures(self, &raw.core, failures);
+                let failures = core.refresh_layout(self);
+                reports.push((core, failures));
             }
+        }
+        // Observers may register extensions themselves: post after releasing the lock.
+        drop(serial);
+        for (core, failures) in reports {
+            post_load_failures(self, &core, failures);
         }
         Ok(())
     }
