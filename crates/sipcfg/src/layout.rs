@@ -53,6 +53,25 @@ pub(crate) struct NodeInfo {
 /// How deep extension-added groups may nest extensions of their own.
 const MAX_EXTENSION_DEPTH: usize = 32;
 
+impl NodeInfo {
+    /// A node with nothing in it yet: a group, or with `extension` the view of one.
+    fn empty(
+        schema: &'static GroupSchema,
+        path: Vec<&'static str>,
+        extension: Option<&'static str>,
+    ) -> Self {
+        NodeInfo {
+            schema,
+            path,
+            settings: Vec::new(),
+            groups: Vec::new(),
+            extensions: Vec::new(),
+            entries: BTreeMap::new(),
+            extension,
+        }
+    }
+}
+
 pub(crate) struct Layout {
     pub(crate) slots: Vec<SlotInfo>,
     pub(crate) nodes: Vec<NodeInfo>,
@@ -91,15 +110,7 @@ impl Layout {
         added_by: Option<&'static str>,
     ) -> u32 {
         let node = self.nodes.len() as u32;
-        self.nodes.push(NodeInfo {
-            schema,
-            path: path.clone(),
-            settings: Vec::new(),
-            groups: Vec::new(),
-            extensions: Vec::new(),
-            entries: BTreeMap::new(),
-            extension: None,
-        });
+        self.nodes.push(NodeInfo::empty(schema, path.clone(), None));
         for setting in &schema.settings {
             let slot = self.add_slot(setting, &path, added_by);
             self.nodes[node as usize].settings.push(slot);
@@ -162,15 +173,8 @@ impl Layout {
         let schema = (extension.schema)();
         let path = self.nodes[node as usize].path.clone();
         let view = self.nodes.len() as u32;
-        self.nodes.push(NodeInfo {
-            schema,
-            path: path.clone(),
-            settings: Vec::new(),
-            groups: Vec::new(),
-            extensions: Vec::new(),
-            entries: BTreeMap::new(),
-            extension: Some(extension.name),
-        });
+        self.nodes
+            .push(NodeInfo::empty(schema, path.clone(), Some(extension.name)));
         for setting in &schema.settings {
             let existing = self.nodes[node as usize].entries.get(setting.name).copied();
             let slot = match (setting.override_default, existing) {

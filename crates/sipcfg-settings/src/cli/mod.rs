@@ -469,6 +469,11 @@ mod tests {
     /// Runs `sip-settings ARGS` on `backend` as `dispatch` does after locking; the result and
     /// standard output.
     fn run_on(backend: &MemoryBackend, argv: &[&str]) -> (Result<(), CliError>, String) {
+        run_with(backend.clone(), argv)
+    }
+
+    /// Runs `sip-settings ARGS` on any backend; the result and standard output.
+    fn run_with(backend: impl Backend + 'static, argv: &[&str]) -> (Result<(), CliError>, String) {
         let args =
             Args::try_parse_from(std::iter::once("sip-settings").chain(argv.iter().copied()))
                 .expect("a valid command line");
@@ -479,7 +484,7 @@ mod tests {
             warnings: Vec::new(),
             notes: Vec::new(),
         };
-        let session = Session::start(backend.clone()).expect("started");
+        let session = Session::start(backend).expect("started");
         let result = execute(&mut context, &session, may_write(&args));
         (result, context.out)
     }
@@ -598,21 +603,11 @@ mod tests {
             &["-a", "set", "ALL", "enabled=false"],
             &["-g", "set", "rtp.timeout=5"],
         ] {
-            let args =
-                Args::try_parse_from(std::iter::once("sip-settings").chain(argv.iter().copied()))
-                    .expect("a valid command line");
-            let mut context = Context {
-                args: &args,
-                width: None,
-                out: String::new(),
-                warnings: Vec::new(),
-                notes: Vec::new(),
-            };
-            let session = Session::start(Full::default()).expect("started");
-            let error = execute(&mut context, &session, may_write(&args)).expect_err("fails");
+            let (result, out) = run_with(Full::default(), argv);
+            let error = result.expect_err("fails");
             assert_eq!(error.status, Status::Failure, "{argv:?}");
             assert!(error.messages[0].contains("the disk is full"), "{error:?}");
-            assert_eq!(context.out, "", "{argv:?}");
+            assert_eq!(out, "", "{argv:?}");
         }
     }
 
