@@ -7,8 +7,9 @@
 //!   `errors/expected.json`.
 //!
 //! The vectors are found through the environment variable `SIPCFG_FORMAT_VECTORS`, else in
-//! `../shared/format-vectors` relative to the workspace root. A missing or empty folder fails
-//! the tests: they never pass without running the vectors.
+//! the project's own copy, `tests/format-vectors` (kept equal to `shared/format-vectors` by
+//! `.ci/run`). A missing or empty folder fails the tests: they never pass without running the
+//! vectors.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,12 +27,12 @@ const MIN_ERRORS: usize = 14;
 fn vectors_dir() -> PathBuf {
     let dir = match std::env::var_os("SIPCFG_FORMAT_VECTORS") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/format-vectors"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("format-vectors"),
     };
     assert!(
         dir.join("README.md").is_file() && dir.join("load").is_dir(),
-        "the shared format vectors are not at {} (set SIPCFG_FORMAT_VECTORS to the \
-         format-vectors folder, or put shared/ beside the workspace)",
+        "the format vectors are not at {} (set SIPCFG_FORMAT_VECTORS to a \
+         format-vectors folder; the project's copy is tests/format-vectors)",
         dir.display()
     );
     dir

@@ -37,13 +37,16 @@
 //! assert!(written.starts_with("Accounts:\n    alice@example.com:\n"));
 //! assert_eq!(file_format::parse(&written, Path::new("config")).unwrap(), data);
 //!
+//! // As the spec writes it, an unquoted value may hold white space.
+//! let spaced = file_format::parse("a = value with spaces\n", Path::new("config")).unwrap();
+//! assert_eq!(spaced.get("a"), Some(&Value::from("value with spaces")));
+//!
 //! // Errors name the file, the line and the column.
-//! let error = file_format::parse("a = 1\nb = x y\n", Path::new("config")).unwrap_err();
+//! let error = file_format::parse("a = 1\nb = x = y\n", Path::new("config")).unwrap_err();
 //! assert_eq!((error.line, error.column), (2, 7));
 //! assert_eq!(
 //!     error.to_string(),
-//!     "config:2:7: unexpected characters after value \
-//!      (separate list items with `,`; quote values with spaces)",
+//!     "config:2:7: unexpected `=` in value (a setting has one `=`; quote a value that holds \" = \")",
 //! );
 //! # let _: Data = data;
 //! ```
@@ -391,13 +394,11 @@ fn read_value(line: &str, mut at: usize) -> Result<Value, LineError> {
     let mut single: Option<Cow<'_, str>> = None;
     while at < line.len() {
         let token_start = at;
-        let token = read_token(line, &mut at, COMMA)?;
+        let token = read_value_token(line, &mut at)?;
         let token_is_bare_empty = at == token_start;
-        let found = skip_blank(line, &mut at);
+        skip_blank(line, &mut at);
         if at < line.len() {
-            if line.as_bytes().get(at) != Some(&b',') {
-                return Err((ParseErrorKind::UnexpectedAfterValue, found));
-            }
+            // `read_value_token` stops only at a comma, a comment or the end of the line.
             at += 1;
             skip_blank(line, &mut at);
             if list.is_none() {
@@ -418,6 +419,49 @@ fn read_value(line: &str, mut at: usize) -> Result<Value, LineError> {
         Some(items) => Value::List(items),
         None => Value::String(single.map(Cow::into_owned).unwrap_or_default()),
     })
+}
+
+/// Reads one string of a value (the whole value, or one list item) from `at`: tokens joined by
+/// the white space between them, exactly as written, up to an unquoted `,`, an unquoted `#` or
+/// the end of the line. White space after the last token is not part of the string; `at` is
+/// left on it (or on what ended the string).
+///
+/// This is where the spec's grammar (`setting2 = value with spaces`) differs from the reference
+/// reader, which stops at the first unquoted white space. An unquoted `=` after white space is
+/// refused, so that `a = b = c` stays an error rather than the value `b = c`.
+fn read_value_token<'a>(line: &'a str, at: &mut usize) -> Result<Cow<'a, str>, LineError> {
+    let start = *at;
+    let mut token = read_token(line, at, COMMA)?;
+    loop {
+        let gap_start = *at;
+        let mut next = gap_start;
+        while let Some(width) = whitespace_at(line, next) {
+            next += width;
+        }
+        match line.as_bytes().get(next) {
+            // No white space (the token ended at `,`, `#` or the end), or only trailing white
+            // space before them: the string is complete.
+            _ if next == gap_start => return Ok(token),
+            None | Some(b',' | b'#') => return Ok(token),
+            Some(b'=') => return Err((ParseErrorKind::UnexpectedAfterValue, next)),
+            Some(_) => {}
+        }
+        let piece_start = next;
+        let piece = read_token(line, &mut next, COMMA)?;
+        token = match (token, piece) {
+            // Bare text on both sides: the joined string is the line's own text.
+            (Cow::Borrowed(_), Cow::Borrowed(_)) => {
+                Cow::Borrowed(line.get(start..next).unwrap_or_default())
+            }
+            (token, piece) => {
+                let mut joined = token.into_owned();
+                joined.push_str(line.get(gap_start..piece_start).unwrap_or_default());
+                joined.push_str(&piece);
+                Cow::Owned(joined)
+            }
+        };
+        *at = next;
+    }
 }
 
 /// Reads one token (a name, a string, a list item) from `at`: bare text, quoted parts and
@@ -887,7 +931,8 @@ mod tests {
     fn unicode_white_space_separates_tokens() {
         assert_eq!(value("a\u{a0}=\u{2028}x\u{3000}"), s("x"));
         assert_eq!(value("a = x\u{1f},\u{85}y"), l(&["x", "y"]));
-        assert_eq!(err("a = x\u{a0}y"), (UnexpectedAfterValue, 1, 7));
+        // Inside a value, any white space between tokens is kept as written.
+        assert_eq!(value("a = x\u{a0}y\u{3000}"), s("x\u{a0}y"));
         // Non-white-space characters starting with the same bytes are ordinary.
         assert_eq!(
             value("a = x\u{a9}\u{2030}\u{3001}"),
@@ -986,12 +1031,26 @@ mod tests {
     }
 
     #[test]
-    fn unexpected_after_value() {
-        assert_eq!(err("a = b c"), (UnexpectedAfterValue, 1, 7));
+    fn values_keep_inner_white_space() {
+        assert_eq!(value("a = value with spaces"), s("value with spaces"));
+        assert_eq!(value("a =   two  spaces   "), s("two  spaces"));
+        assert_eq!(value("a = two  spaces , x"), l(&["two  spaces", "x"]));
+        assert_eq!(value("a = x, y z"), l(&["x", "y z"]));
+        assert_eq!(value("a = b \"c\" d"), s("b c d"));
+        assert_eq!(value("a = \"x\" \"y\""), s("x y"));
+        assert_eq!(value("a = \" x \"  'y'  # c"), s(" x   y"));
+        assert_eq!(value("a = é ü\t\tö"), s("é ü\t\tö"));
+        assert_eq!(value("a = b c\\, d"), s("b c, d"));
+        assert_eq!(value("a = b c# no space before the comment"), s("b c"));
+        assert_eq!(value("a = b=c d"), s("b=c d"));
+        assert_eq!(value("a = b c,  d e  ,f"), l(&["b c", "d e", "f"]));
+    }
+
+    #[test]
+    fn unexpected_equals_in_value() {
         assert_eq!(err("x = 1\na = b = c"), (UnexpectedAfterValue, 2, 7));
-        assert_eq!(err("a = x, y z"), (UnexpectedAfterValue, 1, 10));
-        assert_eq!(err("a = \"x\" \"y\""), (UnexpectedAfterValue, 1, 9));
-        assert_eq!(err("a = é ü"), (UnexpectedAfterValue, 1, 7));
+        assert_eq!(err("a = b c =d"), (UnexpectedAfterValue, 1, 9));
+        assert_eq!(err("a = x, y = z"), (UnexpectedAfterValue, 1, 10));
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub enum ParseErrorKind {
     MissingName,
     /// Something other than a comment follows the `:` of a group header.
     UnexpectedAfterColon,
-    /// Something other than a comma or a comment follows a value.
+    /// An unquoted `=` follows white space inside a value (`a = b = c`).
     UnexpectedAfterValue,
     /// The bytes are not valid text in the backend's encoding.
     InvalidEncoding {
@@ -154,7 +154,7 @@ impl fmt::Display for ParseErrorKind {
                 f.write_str("unexpected characters after `:` (a group header ends at its colon)")
             }
             ParseErrorKind::UnexpectedAfterValue => f.write_str(
-                "unexpected characters after value (separate list items with `,`; quote values with spaces)",
+                "unexpected `=` in value (a setting has one `=`; quote a value that holds \" = \")",
             ),
             ParseErrorKind::InvalidEncoding { encoding } => {
                 write!(f, "invalid {encoding} text")

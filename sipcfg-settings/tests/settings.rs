@@ -279,7 +279,7 @@ fn the_spec_groups_exist_even_when_empty() {
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("..")
         .canonicalize()
         .expect("the workspace root exists")
 }
