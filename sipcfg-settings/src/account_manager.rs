@@ -266,9 +266,8 @@ impl AccountManager {
             return Err(error);
         }
         if let Err(error) = account.save() {
-            // Forget the account: out of the registry and of the document. This save fails
-            // too, most likely; the error that counts is the first one.
-            let _ = account.delete();
+            // Forget the account: out of the registry and of the document, without writing.
+            let _ = account.discard();
             return Err(error.into());
         }
         // As in the reference: an enabled new account becomes the default when there is none.

@@ -96,6 +96,18 @@ pub enum BackendError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// Another program held the configuration's lock for longer than the lock timeout.
+    #[error(
+        "cannot lock {}: another program has held it for {:.1} s (is a save hanging?)",
+        .path.display(),
+        .waited.as_secs_f64()
+    )]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long the save waited.
+        waited: std::time::Duration,
+    },
     /// Any other failure of a user-defined backend.
     #[error("{0}")]
     Other(Box<dyn std::error::Error + Send + Sync>),
@@ -269,4 +281,80 @@ pub enum ExtensionError {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// A copy of an I/O error: the same operating-system error code, or the same kind and message.
+fn duplicate_io(error: &io::Error) -> io::Error {
+    match error.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(error.kind(), error.to_string()),
+    }
+}
+
+impl BackendError {
+    /// A copy of the error, for handing one failure to several parties (the caller of a save
+    /// and the `ManagerSaveFailed` observers). Everything is kept exactly, except the source of
+    /// [`BackendError::Other`], which is copied as its message.
+    pub fn duplicate(&self) -> BackendError {
+        match self {
+            BackendError::Parse(error) => BackendError::Parse(error.clone()),
+            BackendError::Io {
+                operation,
+                path,
+                source,
+            } => BackendError::Io {
+                operation,
+                path: path.clone(),
+                source: duplicate_io(source),
+            },
+            BackendError::Unrepresentable {
+                file,
+                setting,
+                reason,
+            } => BackendError::Unrepresentable {
+                file: file.clone(),
+                setting: setting.clone(),
+                reason: reason.clone(),
+            },
+            BackendError::UnsupportedEncoding { label, reason } => {
+                BackendError::UnsupportedEncoding {
+                    label: label.clone(),
+                    reason: reason.clone(),
+                }
+            }
+            BackendError::LockTimeout { path, waited } => BackendError::LockTimeout {
+                path: path.clone(),
+                waited: *waited,
+            },
+            BackendError::Other(error) => BackendError::Other(error.to_string().into()),
+        }
+    }
+}
+
+impl ConfigurationError {
+    /// A copy of the error (see [`BackendError::duplicate`]): the variant and its fields are
+    /// kept.
+    pub fn duplicate(&self) -> ConfigurationError {
+        match self {
+            ConfigurationError::ObjectNotFound(error) => {
+                ConfigurationError::ObjectNotFound(error.clone())
+            }
+            ConfigurationError::NotStarted => ConfigurationError::NotStarted,
+            ConfigurationError::ManagerDropped => ConfigurationError::ManagerDropped,
+            ConfigurationError::AlreadyStarted => ConfigurationError::AlreadyStarted,
+            ConfigurationError::Backend(error) => ConfigurationError::Backend(error.duplicate()),
+            ConfigurationError::Setting(error) => ConfigurationError::Setting(error.clone()),
+            ConfigurationError::DuplicateId { type_name, id } => ConfigurationError::DuplicateId {
+                type_name,
+                id: id.clone(),
+            },
+            ConfigurationError::CannotDelete { type_name } => {
+                ConfigurationError::CannotDelete { type_name }
+            }
+            ConfigurationError::InvalidKey(message) => {
+                ConfigurationError::InvalidKey(message.clone())
+            }
+            ConfigurationError::Extension(error) => ConfigurationError::Extension(error.clone()),
+        }
+    }
 }

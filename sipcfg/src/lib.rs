@@ -72,7 +72,7 @@ pub use manager::{ConfigurationManager, ObjectKey, WeakConfigurationManager, MAX
 pub use modified::{Modified, ModifiedValue, SECRET_MASK};
 pub use notification::{
     Notification, NotificationCenter, NotificationFilter, NotificationKind, NotificationName,
-    ObserverGuard, Operation, Sender,
+    ObserverGuard, Operation, Origin, Sender,
 };
 pub use object::{
     GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsDeclaration,

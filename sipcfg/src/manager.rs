@@ -1,22 +1,25 @@
 //! [`ConfigurationManager`]: the configuration document in memory, and its backend (spec section
 //! "ConfigurationManager").
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Merge, StoreVersion};
 use crate::extension::ExtensionRegistry;
 use crate::notification::NotificationCenter;
+use crate::object::ExternalChanges;
 use crate::object::ObjectRegistry;
 use crate::{ConfigurationError, Data, ObjectNotFoundError, Patch, Value};
 
 /// Holds the configuration document and saves it through a [`Backend`].
 ///
-/// `update`, `delete` and `rename` change the document in memory only; [`save`](Self::save)
-/// writes the whole document with one backend call. Every method but [`start`](Self::start)
-/// returns [`ConfigurationError::NotStarted`] until the manager is started.
+/// `update`, `delete` and `rename` change the document in memory only and are kept as this
+/// manager's unsaved changes; [`save`](Self::save) stores them with one backend call, merged
+/// with what other writers stored meanwhile. Every method but [`start`](Self::start) returns
+/// [`ConfigurationError::NotStarted`] until the manager is started.
 ///
 /// Managers are independent: tests and applications may hold several, each with its own backend,
 /// objects, extensions and notification center. Clones share one manager.
@@ -43,16 +46,165 @@ pub struct ConfigurationManager {
 #[derive(Default)]
 pub(crate) struct ManagerInner {
     store: RwLock<Option<Store>>,
-    /// Held across taking the document and writing it, so that saves reach the backend in order.
+    /// Held across a whole write (or reload) and the settling of the objects it stored, so
+    /// that writes reach the backend one at a time and in order.
     save_lock: Mutex<()>,
     pub(crate) notifications: NotificationCenter,
     pub(crate) objects: ObjectRegistry,
     pub(crate) extensions: ExtensionRegistry,
 }
 
+/// The document and what the manager knows about the backend's copy of it.
+///
+/// Invariant: `data` is the document at `version` with every change of `pending` applied.
 struct Store {
     backend: Box<dyn Backend>,
     data: Data,
+    /// The backend's version that `data` was last loaded from or written as.
+    version: Option<StoreVersion>,
+    /// This manager's changes not yet written, in order.
+    pending: Vec<Change>,
+    /// How many changes were made so far (the sequence number of the latest).
+    changes: u64,
+    /// The sequence number of the latest change that a successful write stored.
+    written: u64,
+}
+
+/// One change of the document made through this manager, kept until it is written so that it
+/// can be applied again on top of what another writer stored.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// Merge `patch` into the object at `key`. With `persistent`, the entry stays when empty;
+    /// with `must_exist`, nothing happens if the entry is gone (another program deleted the
+    /// object: its deletion wins over changes to settings it held).
+    Update {
+        key: ObjectKey,
+        patch: Patch,
+        persistent: bool,
+        must_exist: bool,
+        /// The first save of a new per-id object: if another writer stored an object under
+        /// the same key meanwhile, the change is dropped (the other object is kept) and the
+        /// new object's save fails with `DuplicateId`.
+        creates: bool,
+    },
+    /// Remove the entry at `key`.
+    Delete { key: ObjectKey },
+    /// Move the entry at `from` to the name `to` of the same group (if `from` still exists).
+    Rename { from: ObjectKey, to: String },
+}
+
+impl Change {
+    /// Whether this is the creation of one of the objects at `keys`.
+    fn creates_any(&self, keys: &[ObjectKey]) -> bool {
+        matches!(self, Change::Update { key, creates: true, .. } if keys.contains(key))
+    }
+
+    /// Applies the change to `data`; `false` if it was dropped because it conflicts with what
+    /// `data` holds (a creation of an object that exists).
+    fn apply(&self, data: &mut Data) -> bool {
+        match self {
+            Change::Update {
+                key,
+                patch,
+                persistent,
+                must_exist,
+                creates,
+            } => {
+                let exists = data.get_path(&key.path()).is_some();
+                if *must_exist && !exists {
+                    return true;
+                }
+                if *creates && exists {
+                    return false;
+                }
+                let parent = match &key.group {
+                    Some(group) => data.group_entry(group),
+                    None => &mut *data,
+                };
+                let object = parent.group_entry(&key.name);
+                patch.apply_to(object);
+                if object.is_empty() && !persistent {
+                    parent.remove(&key.name);
+                }
+                if let Some(group) = &key.group {
+                    if data.group(group).is_some_and(Data::is_empty) {
+                        data.remove(group);
+                    }
+                }
+            }
+            Change::Delete { key } => {
+                remove_entry(data, key);
+            }
+            Change::Rename { from, to } => {
+                if let Some(value) = remove_entry(data, from) {
+                    let parent = match &from.group {
+                        Some(group) => data.group_entry(group),
+                        None => &mut *data,
+                    };
+                    parent.insert(to.clone(), value);
+                }
+            }
+        }
+        true
+    }
+}
+
+/// What a write hands the backend: the manager's document, and its pending changes to apply
+/// on top of another document if the stored one changed.
+struct PendingMerge<'a> {
+    own: &'a Data,
+    pending: &'a [Change],
+    merged: Option<Data>,
+    /// The keys of new objects that another writer created first.
+    conflicts: Vec<ObjectKey>,
+}
+
+impl<'a> PendingMerge<'a> {
+    fn new(own: &'a Data, pending: &'a [Change]) -> Self {
+        PendingMerge {
+            own,
+            pending,
+            merged: None,
+            conflicts: Vec::new(),
+        }
+    }
+}
+
+impl Merge for PendingMerge<'_> {
+    fn rebase(&mut self, mut stored: Data) {
+        self.conflicts.clear();
+        for change in self.pending {
+            if !change.apply(&mut stored) {
+                if let Change::Update { key, .. } = change {
+                    self.conflicts.push(key.clone());
+                }
+            }
+        }
+        self.merged = Some(stored);
+    }
+
+    fn document(&self) -> &Data {
+        self.merged.as_ref().unwrap_or(self.own)
+    }
+}
+
+thread_local! {
+    /// The managers (by address) inside a `batch` on this thread.
+    static BATCHES: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Leaves a batch when dropped (also when the batch's closure panics).
+struct BatchScope(usize);
+
+impl Drop for BatchScope {
+    fn drop(&mut self) {
+        BATCHES.with(|batches| {
+            let mut batches = batches.borrow_mut();
+            if let Some(at) = batches.iter().rposition(|&m| m == self.0) {
+                batches.remove(at);
+            }
+        });
+    }
 }
 
 impl fmt::Debug for ConfigurationManager {
@@ -139,10 +291,14 @@ impl ConfigurationManager {
         for extension in crate::extension::linked_extensions() {
             self.inner.extensions.register(extension)?;
         }
-        let data = backend.load()?;
+        let loaded = backend.load_versioned()?;
         *store = Some(Store {
             backend: Box::new(backend),
-            data,
+            data: loaded.data,
+            version: loaded.version,
+            pending: Vec::new(),
+            changes: 0,
+            written: 0,
         });
         Ok(())
     }
@@ -200,30 +356,34 @@ impl ConfigurationManager {
         if patch.is_empty() && !persistent {
             return self.read_store(|_| ());
         }
+        self.push_changes(vec![Change::Update {
+            key: key.clone(),
+            patch: patch.clone(),
+            persistent,
+            must_exist: false,
+            creates: false,
+        }])
+        .map(drop)
+    }
+
+    /// Applies `changes` to the document and remembers them as unsaved; returns the sequence
+    /// number of the last one (for [`save_through`](Self::save_through)).
+    pub(crate) fn push_changes(&self, changes: Vec<Change>) -> Result<u64, ConfigurationError> {
         self.write_store(|store| {
-            let parent = match &key.group {
-                Some(group) => store.data.group_entry(group),
-                None => &mut store.data,
-            };
-            let object = parent.group_entry(&key.name);
-            patch.apply_to(object);
-            if object.is_empty() && !persistent {
-                parent.remove(&key.name);
+            for change in changes {
+                // Live objects are one per id: a creation never conflicts here.
+                change.apply(&mut store.data);
+                store.pending.push(change);
+                store.changes += 1;
             }
-            if let Some(group) = &key.group {
-                if store.data.group(group).is_some_and(Data::is_empty) {
-                    store.data.remove(group);
-                }
-            }
+            store.changes
         })
     }
 
     /// Removes the object `name` of `group`, if stored; a group left empty is removed too.
     pub fn delete(&self, group: Option<&str>, name: &str) -> Result<(), ConfigurationError> {
         let key = ObjectKey::new(group, name);
-        self.write_store(|store| {
-            remove_entry(&mut store.data, &key);
-        })
+        self.push_changes(vec![Change::Delete { key }]).map(drop)
     }
 
     /// The object stored as `name` in `group`, or [`ObjectNotFoundError`].
@@ -264,24 +424,202 @@ impl ConfigurationManager {
         let new = ObjectKey::new(group, new_name);
         new.check()?;
         self.write_store(|store| {
-            let value = remove_entry(&mut store.data, &old)
-                .ok_or_else(|| ObjectNotFoundError { key: old.path() })?;
-            let parent = match &new.group {
-                Some(group) => store.data.group_entry(group),
-                None => &mut store.data,
+            if store.data.get_path(&old.path()).is_none() {
+                return Err(ObjectNotFoundError { key: old.path() }.into());
+            }
+            let change = Change::Rename {
+                from: old,
+                to: new.name,
             };
-            parent.insert(new.name.clone(), value);
+            change.apply(&mut store.data);
+            store.pending.push(change);
+            store.changes += 1;
             Ok(())
         })?
     }
 
-    /// Writes the whole document with one backend call.
+    /// Stores the document: this manager's unsaved changes, merged with what the backend holds
+    /// now (spec: `save`).
+    ///
+    /// Under the backend's lock (for [`FileBackend`](crate::backend::FileBackend), a short
+    /// inter-process lock held only around the read-merge-write, with a bounded wait), the
+    /// backend's document is read. If another writer changed it since this manager last read or
+    /// wrote it, this manager's unsaved changes (updates, resets, deletions, renames, new
+    /// objects) are applied on top of it, so that what the other writer stored is kept: for a
+    /// setting changed by both, this manager's change wins; the changes of an object that
+    /// another writer deleted are dropped (the deletion wins). The result is written and becomes
+    /// this manager's document: settings that changed in storage and are not changed here reach
+    /// the live objects, whose observers are told with [`Origin::External`](crate::Origin).
+    ///
+    /// Durability: when this returns `Ok`, the backend has stored the document (the file
+    /// backend has flushed the file and its directory to disk). On an error nothing is lost:
+    /// the changes stay unsaved and a later save writes them. If the stored document cannot be
+    /// read (a syntax error), nothing is written and the parse error (file, line, column) is
+    /// returned.
+    ///
+    /// A new per-id object whose id another writer stored first is not written (the other
+    /// writer's object is kept): it is forgotten and this returns
+    /// [`ConfigurationError::DuplicateId`] for it, after writing everything else.
     pub fn save(&self) -> Result<(), ConfigurationError> {
-        let _ordered = self.inner.save_lock.lock();
-        let store = self.inner.store.read();
-        let store = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
-        store.backend.save(&store.data)?;
-        Ok(())
+        first_rejected(self.write(None)?)
+    }
+
+    /// Whether changes made through this manager are not yet stored.
+    pub fn has_unsaved_changes(&self) -> Result<bool, ConfigurationError> {
+        self.read_store(|store| store.written < store.changes)
+    }
+
+    /// Stores every change up to sequence number `seq`, unless a write already did. This is the
+    /// group commit of object saves: saves that arrive while another thread writes wait for
+    /// it, and the next single write stores all of them.
+    pub(crate) fn save_through(&self, seq: u64) -> Result<(), ConfigurationError> {
+        // Each object checks for itself whether its creation was rejected.
+        self.write(Some(seq)).map(drop)
+    }
+
+    /// Whether a [`batch`](Self::batch) of this manager is running on this thread.
+    pub(crate) fn is_batching(&self) -> bool {
+        let me = Arc::as_ptr(&self.inner) as usize;
+        BATCHES.with(|batches| batches.borrow().contains(&me))
+    }
+
+    /// Runs `f`, in which objects' `save` and `delete` only queue their changes, then stores
+    /// them all with one write.
+    ///
+    /// Inside the batch, `save()` and `delete()` on this thread return once the change is
+    /// queued; the data reaches the backend when the batch ends, and the objects'
+    /// notifications (`SettingsObjectDidChange`, `WasCreated`, `WasDeleted`) are posted then.
+    /// If `f` returns an error, nothing is written and its error is returned: the changes
+    /// queued in the batch stay unsaved (the objects still show them in `get_modified`) and
+    /// the next save writes them. If the write fails, its error is returned, each object
+    /// saved in the batch gets `ManagerSaveFailed` and stays changed, and a later save writes
+    /// it. A batch inside a batch joins the outer one. Other threads are not held up: their saves write as
+    /// usual (and may store changes queued in the batch with theirs).
+    ///
+    /// ```
+    /// use sipcfg::backend::MemoryBackend;
+    /// use sipcfg::{ConfigurationManager, Data};
+    ///
+    /// let backend = MemoryBackend::new();
+    /// let manager = ConfigurationManager::new();
+    /// manager.start(backend.clone())?;
+    /// manager.batch(|| {
+    ///     for n in 0..100 {
+    ///         let account: Data = [("enabled", "true")].into_iter().collect();
+    ///         manager.update(Some("Accounts"), &format!("user{n}@example.com"), account)?;
+    ///     }
+    ///     Ok::<_, sipcfg::ConfigurationError>(())
+    /// })?;
+    /// assert_eq!(backend.save_count(), 1);
+    /// # Ok::<(), sipcfg::ConfigurationError>(())
+    /// ```
+    pub fn batch<R, E>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E>
+    where
+        E: From<ConfigurationError>,
+    {
+        let me = Arc::as_ptr(&self.inner) as usize;
+        let outermost = !self.is_batching();
+        let first = self.read_store(|store| store.changes)?;
+        BATCHES.with(|batches| batches.borrow_mut().push(me));
+        let scope = BatchScope(me);
+        let result = f();
+        drop(scope);
+        if !outermost || result.is_err() {
+            return result;
+        }
+        let target = self.read_store(|store| store.changes)?;
+        let written = self.write(Some(target)).and_then(first_rejected);
+        if let Err(error) = &written {
+            crate::object::report_failed_batch(self, first, error);
+        }
+        let value = result?;
+        written?;
+        Ok(value)
+    }
+
+    /// Reads the backend's document again and takes what other writers changed.
+    ///
+    /// This manager's unsaved changes are applied on top, as in a save. Settings that changed
+    /// in storage and are not changed here reach the live objects, whose observers are told
+    /// with [`Origin::External`](crate::Origin): `SettingsObjectDidChange` with the old and new
+    /// values, `SettingsObjectWasCreated` for objects that appeared, `SettingsObjectWasDeleted`
+    /// for objects that disappeared (of the types this manager has loaded). Nothing is written.
+    ///
+    /// Returns whether the stored document had changed. A stored document that does not parse
+    /// is an error and changes nothing.
+    pub fn reload(&self) -> Result<bool, ConfigurationError> {
+        let ordered = self.inner.save_lock.lock();
+        let store = self.inner.store.upgradable_read();
+        let current = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
+        let loaded = current.backend.load_versioned()?;
+        if loaded.version.is_some() && loaded.version == current.version {
+            return Ok(false);
+        }
+        let mut merge = PendingMerge::new(&current.data, &current.pending);
+        merge.rebase(loaded.data);
+        let conflicts = std::mem::take(&mut merge.conflicts);
+        let merged = merge.merged.unwrap_or_default();
+        let mut store = RwLockUpgradableReadGuard::upgrade(store);
+        let Some(current) = store.as_mut() else {
+            return Err(ConfigurationError::NotStarted);
+        };
+        let before = std::mem::replace(&mut current.data, merged);
+        current.version = loaded.version;
+        // The creations another writer beat are dropped for good.
+        current
+            .pending
+            .retain(|change| !change.creates_any(&conflicts));
+        let external = ExternalChanges::between(&before, &current.data);
+        drop(store);
+        drop(before);
+        crate::object::reject_creations(self, &conflicts);
+        let posts = crate::object::apply_external(self, external);
+        drop(ordered);
+        crate::object::post_all(self, posts);
+        Ok(true)
+    }
+
+    /// Writes (see [`save`](Self::save)); with `target`, only if no write stored change
+    /// `target` yet. Then settles the objects whose saves and deletions are stored. Returns the
+    /// new objects whose creation was rejected (`DuplicateId`).
+    fn write(&self, target: Option<u64>) -> Result<Vec<ConfigurationError>, ConfigurationError> {
+        let ordered = self.inner.save_lock.lock();
+        let store = self.inner.store.upgradable_read();
+        let current = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
+        let mut external = None;
+        let mut conflicts = Vec::new();
+        let mut written = current.written;
+        if target.is_none_or(|target| current.written < target) {
+            let upto = current.changes;
+            let mut merge = PendingMerge::new(&current.data, &current.pending);
+            let version = current
+                .backend
+                .save_merged(current.version.as_ref(), &mut merge)?;
+            let merged = merge.merged;
+            conflicts = merge.conflicts;
+            let mut store = RwLockUpgradableReadGuard::upgrade(store);
+            let Some(current) = store.as_mut() else {
+                return Err(ConfigurationError::NotStarted);
+            };
+            if let Some(merged) = merged {
+                let before = std::mem::replace(&mut current.data, merged);
+                external = Some(ExternalChanges::between(&before, &current.data));
+            }
+            current.pending.clear();
+            current.written = upto;
+            current.version = version;
+            written = upto;
+        } else {
+            drop(store);
+        }
+        let rejected = crate::object::reject_creations(self, &conflicts);
+        let mut posts = crate::object::settle_written(self, written);
+        if let Some(external) = external {
+            posts.extend(crate::object::apply_external(self, external));
+        }
+        drop(ordered);
+        crate::object::post_all(self, posts);
+        Ok(rejected)
     }
 
     /// A copy of the whole document as it is in memory now.
@@ -320,6 +658,14 @@ impl WeakConfigurationManager {
         self.inner
             .upgrade()
             .map(|inner| ConfigurationManager { inner })
+    }
+}
+
+/// The first rejected creation of a write as an error.
+fn first_rejected(rejected: Vec<ConfigurationError>) -> Result<(), ConfigurationError> {
+    match rejected.into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(()),
     }
 }
 

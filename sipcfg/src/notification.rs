@@ -38,6 +38,21 @@ pub struct Notification {
     pub timestamp: DateTime<Utc>,
     /// What happened, with its data.
     pub kind: NotificationKind,
+    /// Whether this manager made the change, or another program (or manager) did and this
+    /// manager learnt it from storage.
+    pub origin: Origin,
+}
+
+/// Where the change a notification reports was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Origin {
+    /// Through this manager (its objects' `save` and `delete`, its own loads).
+    #[default]
+    Local,
+    /// By another writer of the same storage (another process, or another manager), seen when
+    /// this manager saved, reloaded, or its watcher reloaded. `SettingsObjectDidChange` then
+    /// carries the old and new values of the settings that changed in storage.
+    External,
 }
 
 /// Whether a failed save came from `save` or `delete`.
@@ -141,6 +156,9 @@ impl fmt::Display for Notification {
             self.kind.name(),
             self.sender
         )?;
+        if self.origin == Origin::External {
+            f.write_str(" (external)")?;
+        }
         let show_modified = |f: &mut fmt::Formatter<'_>, modified: &Modified| {
             for (path, change) in modified {
                 write!(f, "; {path}: {change}")?;
@@ -311,10 +329,16 @@ impl NotificationCenter {
 
     /// Posts a notification of `kind` from `sender`, stamped now.
     pub fn post_kind(&self, sender: Sender, kind: NotificationKind) {
+        self.post_from(Origin::Local, sender, kind);
+    }
+
+    /// Posts a notification of `kind` from `sender`, made at `origin`, stamped now.
+    pub fn post_from(&self, origin: Origin, sender: Sender, kind: NotificationKind) {
         self.post(Notification {
             sender,
             timestamp: Utc::now(),
             kind,
+            origin,
         });
     }
 }

@@ -498,23 +498,38 @@ fn save_failure_posts_manager_save_failed_and_returns_the_error() {
     let error = settings.save().unwrap_err();
     assert!(error.to_string().contains("disk full"), "{error}");
     let seen = recorder.take();
+    // Nothing was stored, so no change is announced: only the failure.
     assert_eq!(
         seen.iter().map(|n| n.kind.name()).collect::<Vec<_>>(),
-        vec![
-            NotificationName::SettingsObjectDidChange,
-            NotificationName::ManagerSaveFailed
-        ]
+        vec![NotificationName::ManagerSaveFailed]
     );
     let NotificationKind::ManagerSaveFailed {
         modified,
         operation,
-        ..
-    } = &seen[1].kind
+        error: original,
+    } = &seen[0].kind
     else {
         unreachable!()
     };
     assert_eq!(*operation, Operation::Save);
     assert!(modified.as_ref().unwrap().contains_key("user_agent"));
+    let ConfigurationError::Backend(BackendError::Other(source)) = &**original else {
+        panic!("expected the backend's own error, got {original:?}");
+    };
+    assert!(
+        source.downcast_ref::<DiskFull>().is_some(),
+        "the notification keeps the original error object: {source:?}"
+    );
+    // The object is still changed, and the next save writes it.
+    assert!(settings.get_modified().contains_key("user_agent"));
+    backend.fail(false);
+    settings.save().unwrap();
+    assert!(settings.get_modified().is_empty());
+    assert_eq!(
+        recorder.names(),
+        vec![NotificationName::SettingsObjectDidChange]
+    );
+    backend.fail(true);
 
     let account = Account::get(&manager, "a@example.com").unwrap();
     backend.fail(false);
@@ -751,13 +766,25 @@ impl FailingBackend {
     }
 }
 
+/// The error of a [`FailingBackend`].
+#[derive(Debug)]
+struct DiskFull;
+
+impl std::fmt::Display for DiskFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("disk full")
+    }
+}
+
+impl std::error::Error for DiskFull {}
+
 impl Backend for FailingBackend {
     fn load(&self) -> Result<Data, BackendError> {
         self.inner.load()
     }
     fn save(&self, data: &Data) -> Result<(), BackendError> {
         if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(BackendError::Other("disk full".into()));
+            return Err(BackendError::Other(Box::new(DiskFull)));
         }
         self.inner.save(data)
     }

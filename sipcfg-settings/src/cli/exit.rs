@@ -113,6 +113,10 @@ impl From<ConfigurationError> for CliError {
             ConfigurationError::Backend(BackendError::Parse(parse)) => {
                 format!("the configuration file does not parse (it was left untouched): {parse}")
             }
+            // Also what a write reports when another program added the same account first.
+            ConfigurationError::DuplicateId { type_name, id } => {
+                format!("{type_name} {id} already exists")
+            }
             other => other.to_string(),
         };
         CliError::new(status, message)

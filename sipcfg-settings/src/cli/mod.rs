@@ -23,15 +23,14 @@ mod general;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use clap::error::ErrorKind;
 use clap::Parser;
-use sipcfg::backend::{Backend, FileBackend, LockMode};
+use sipcfg::backend::{Backend, FileBackend};
 use sipcfg::{
-    BackendError, ConfigurationError, ConfigurationManager, Data, NotificationFilter,
-    NotificationKind, NotificationName,
+    BackendError, ConfigurationManager, Data, NotificationFilter, NotificationKind,
+    NotificationName,
 };
 
 use crate::{AccountManager, SIPSimpleSettings};
@@ -223,7 +222,7 @@ fn parser_error_text(rendered: &str) -> String {
     text
 }
 
-/// Whether the command may change the configuration file (it then holds the exclusive lock).
+/// Whether the command may change the configuration file.
 fn may_write(args: &Args) -> bool {
     match args.command.as_str() {
         "set" => true,
@@ -271,46 +270,26 @@ fn dispatch(context: &mut Context<'_>) -> Result<(), CliError> {
     };
     let file = directory.join(crate::CONFIG_FILE_NAME);
     let writes = may_write(context.args);
-    // Another sip-settings run must not change the file between our load and our save: the
-    // lock is taken before loading and released (dropped) after the write.
-    let mode = if writes {
-        LockMode::Exclusive
-    } else {
-        LockMode::Shared
-    };
-    let _lock = match FileBackend::new(&file).lock(mode) {
-        Ok(lock) => Some(lock),
-        // A reader of a directory it may not write to: the file is replaced atomically by
-        // writers, so reading it without the lock still reads one whole version.
-        Err(error) if mode == LockMode::Shared && is_not_permitted(&error) => None,
-        Err(error) => return Err(CliError::from(ConfigurationError::from(error))),
-    };
-    let session = Session::start(FileBackend::new(&file))?;
+    // No lock is held while the command runs: writers replace the file atomically, so a read
+    // sees one whole version, and the final save merges this command's changes into the file
+    // as it is then, under the file's short save lock (another program's changes are kept).
+    let session = Session::start(FileBackend::new(&file), writes)?;
     execute(context, &session, writes)
-}
-
-/// Whether a lock failed because the lock file may not be created or opened for writing (a
-/// read-only directory or file system).
-fn is_not_permitted(error: &BackendError) -> bool {
-    match error {
-        BackendError::Io { source, .. } => matches!(
-            source.kind(),
-            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-        ),
-        _ => false,
-    }
 }
 
 /// Runs the command on an open session; a command that writes stores everything it changed
 /// with one write, at the end, and only if it succeeded. A command that fails (its write
 /// included) prints nothing on standard output.
 fn execute(context: &mut Context<'_>, session: &Session, writes: bool) -> Result<(), CliError> {
-    let result = run_command(context, session, writes).and_then(|()| {
-        if writes {
-            session.commit()?;
-        }
-        Ok(())
-    });
+    // One batch: every object the command saves is written by one write at the end, and
+    // nothing is written if the command fails.
+    let result = if writes {
+        session
+            .manager
+            .batch(|| run_command(context, session, writes))
+    } else {
+        run_command(context, session, writes)
+    };
     context.warnings.splice(0..0, session.warnings());
     if result.is_err() {
         context.out.clear();
@@ -340,42 +319,33 @@ fn run_command(context: &mut Context<'_>, session: &Session, writes: bool) -> Re
     Ok(())
 }
 
-/// An open configuration, with the warnings about stored values that could not be used. Its
-/// saves are held back until [`commit`](Self::commit), which writes the document once.
+/// An open configuration, with the warnings about stored values that could not be used.
 struct Session {
     manager: ConfigurationManager,
-    held: Arc<Held>,
     warnings: Arc<Mutex<Vec<String>>>,
     _observer: sipcfg::ObserverGuard,
 }
 
-/// The saves a [`HeldBackend`] held back.
-#[derive(Debug)]
-struct Held {
-    /// While true, saves are not written.
-    holding: AtomicBool,
-    /// A save was held back.
-    pending: AtomicBool,
-}
+/// The backend of a command that only reads: loads, and never stores anything (a command that
+/// reads may still save objects in memory, e.g. to repair a stale default account; a command
+/// that writes stores that).
+struct ReadOnly<B>(B);
 
-/// A backend whose saves are held back (counted as pending) while holding: every object of
-/// a command saves into the document in memory, and the document is written once at the end.
-struct HeldBackend<B> {
-    inner: B,
-    held: Arc<Held>,
-}
-
-impl<B: Backend> Backend for HeldBackend<B> {
+impl<B: Backend> Backend for ReadOnly<B> {
     fn load(&self) -> Result<Data, BackendError> {
-        self.inner.load()
+        self.0.load()
     }
 
-    fn save(&self, data: &Data) -> Result<(), BackendError> {
-        if self.held.holding.load(Ordering::SeqCst) {
-            self.held.pending.store(true, Ordering::SeqCst);
-            return Ok(());
-        }
-        self.inner.save(data)
+    fn save(&self, _data: &Data) -> Result<(), BackendError> {
+        Ok(())
+    }
+
+    fn save_merged(
+        &self,
+        _since: Option<&sipcfg::backend::StoreVersion>,
+        _merge: &mut dyn sipcfg::backend::Merge,
+    ) -> Result<Option<sipcfg::backend::StoreVersion>, BackendError> {
+        Ok(None)
     }
 }
 
@@ -383,16 +353,13 @@ impl Session {
     /// Starts a manager on `backend`, with the SIPClients extensions. A file that does not
     /// parse is an error (and is never written); stored values that do not convert are kept in
     /// the file untouched, and reported as warnings.
-    fn start(backend: impl Backend + 'static) -> Result<Session, CliError> {
-        let held = Arc::new(Held {
-            holding: AtomicBool::new(true),
-            pending: AtomicBool::new(false),
-        });
+    fn start(backend: impl Backend + 'static, writes: bool) -> Result<Session, CliError> {
         let manager = ConfigurationManager::new();
-        manager.start(HeldBackend {
-            inner: backend,
-            held: held.clone(),
-        })?;
+        if writes {
+            manager.start(backend)?;
+        } else {
+            manager.start(ReadOnly(backend))?;
+        }
         crate::sipclients::register(&manager)?;
         let warnings = Arc::new(Mutex::new(Vec::new()));
         let sink = warnings.clone();
@@ -420,20 +387,9 @@ impl Session {
         );
         Ok(Session {
             manager,
-            held,
             warnings,
             _observer: observer,
         })
-    }
-
-    /// Writes the document if anything was saved into it: once, whatever the number of objects
-    /// saved.
-    fn commit(&self) -> Result<(), CliError> {
-        self.held.holding.store(false, Ordering::SeqCst);
-        if self.held.pending.swap(false, Ordering::SeqCst) {
-            self.manager.save()?;
-        }
-        Ok(())
     }
 
     fn warnings(&self) -> Vec<String> {
@@ -484,7 +440,7 @@ mod tests {
             warnings: Vec::new(),
             notes: Vec::new(),
         };
-        let session = Session::start(backend).expect("started");
+        let session = Session::start(backend, may_write(&args)).expect("started");
         let result = execute(&mut context, &session, may_write(&args));
         (result, context.out)
     }
@@ -609,22 +565,6 @@ mod tests {
             assert!(error.messages[0].contains("the disk is full"), "{error:?}");
             assert_eq!(out, "", "{argv:?}");
         }
-    }
-
-    #[test]
-    fn only_permission_problems_let_a_reader_go_without_the_lock() {
-        let io = |kind: std::io::ErrorKind| BackendError::Io {
-            operation: "open the lock file",
-            path: "/etc/sip/config.lock".into(),
-            source: std::io::Error::from(kind),
-        };
-        assert!(is_not_permitted(&io(std::io::ErrorKind::PermissionDenied)));
-        assert!(is_not_permitted(&io(
-            std::io::ErrorKind::ReadOnlyFilesystem
-        )));
-        assert!(!is_not_permitted(&io(std::io::ErrorKind::IsADirectory)));
-        assert!(!is_not_permitted(&io(std::io::ErrorKind::NotFound)));
-        assert!(!is_not_permitted(&BackendError::Other("x".into())));
     }
 
     #[test]

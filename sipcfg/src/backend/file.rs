@@ -5,8 +5,9 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use super::Backend;
+use super::{Backend, Loaded, Merge, StoreVersion};
 use crate::file_format;
 use crate::{BackendError, Data};
 
@@ -134,7 +135,12 @@ impl fmt::Display for Encoding {
 pub struct FileBackend {
     path: PathBuf,
     encoding: Encoding,
+    lock_timeout: Duration,
 }
+
+/// How long a save waits for another program's save to finish before it gives up with
+/// [`BackendError::LockTimeout`] (see [`FileBackend::with_lock_timeout`]).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl FileBackend {
     /// A backend storing the document in the file at `path`, in UTF-8.
@@ -147,7 +153,15 @@ impl FileBackend {
         FileBackend {
             path: path.into(),
             encoding,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         }
+    }
+
+    /// The same backend, waiting at most `timeout` for the save lock (default
+    /// [`DEFAULT_LOCK_TIMEOUT`]). Saves hold the lock only while they read, merge and write.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// The file the document is stored in.
@@ -167,11 +181,29 @@ impl FileBackend {
     /// missing directories (mode 0700). A shared lock on a file whose directory does not exist
     /// locks nothing: there is nothing to read.
     ///
-    /// A manager holds the document in memory between `start` and `save`; two processes that
-    /// change one file at the same time must each hold the exclusive lock from before `start`
-    /// to after their last save, or the later save replaces the earlier one. `sip-settings`
-    /// does this.
+    /// Every save takes this lock (exclusively) around its read-merge-write, so a program
+    /// holding it keeps every save of the file waiting, up to their lock timeout. Holding it is
+    /// not needed to keep changes: saves merge (see [`Backend::save_merged`]).
+    ///
+    /// Waits as long as it takes; [`try_lock_for`](Self::try_lock_for) gives up after a while.
     pub fn lock(&self, mode: LockMode) -> Result<FileLock, BackendError> {
+        self.lock_with(mode, None)
+    }
+
+    /// Like [`lock`](Self::lock), giving up with [`BackendError::LockTimeout`] after `timeout`.
+    pub fn try_lock_for(
+        &self,
+        mode: LockMode,
+        timeout: Duration,
+    ) -> Result<FileLock, BackendError> {
+        self.lock_with(mode, Some(timeout))
+    }
+
+    fn lock_with(
+        &self,
+        mode: LockMode,
+        timeout: Option<Duration>,
+    ) -> Result<FileLock, BackendError> {
         let target = resolve_symlink(&self.path);
         let mut name = target.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
@@ -194,12 +226,38 @@ impl FileBackend {
         let file = options
             .open(&lock_path)
             .map_err(io_error("open the lock file", &lock_path))?;
-        match mode {
-            LockMode::Shared => file.lock_shared(),
-            LockMode::Exclusive => file.lock(),
+        let Some(timeout) = timeout else {
+            match mode {
+                LockMode::Shared => file.lock_shared(),
+                LockMode::Exclusive => file.lock(),
+            }
+            .map_err(io_error("lock", &lock_path))?;
+            return Ok(FileLock { file: Some(file) });
+        };
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let attempt = match mode {
+                LockMode::Shared => file.try_lock_shared(),
+                LockMode::Exclusive => file.try_lock(),
+            };
+            match attempt {
+                Ok(()) => return Ok(FileLock { file: Some(file) }),
+                Err(fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(BackendError::LockTimeout {
+                        path: lock_path,
+                        waited: started.elapsed(),
+                    })
+                }
+                Err(fs::TryLockError::Error(error)) => {
+                    return Err(io_error("lock", &lock_path)(error))
+                }
+            }
         }
-        .map_err(io_error("lock", &lock_path))?;
-        Ok(FileLock { file: Some(file) })
     }
 
     /// The text of `data` as bytes in the backend's encoding.
@@ -270,19 +328,25 @@ fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> B
     }
 }
 
-impl Backend for FileBackend {
-    fn load(&self) -> Result<Data, BackendError> {
+impl FileBackend {
+    /// The bytes of the file, or `None` if it does not exist.
+    fn read_file(&self) -> Result<Option<Vec<u8>>, BackendError> {
         match fs::read(&self.path) {
-            Ok(bytes) => Ok(file_format::parse_bytes(&bytes, self.encoding, &self.path)?),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Data::new()),
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(io_error("read", &self.path)(error)),
         }
     }
 
-    fn save(&self, data: &Data) -> Result<(), BackendError> {
-        // Everything that can be refused is refused before the disk is touched.
-        let bytes = self.encode(data)?;
+    fn parse(&self, bytes: Option<&[u8]>) -> Result<Data, BackendError> {
+        match bytes {
+            Some(bytes) => Ok(file_format::parse_bytes(bytes, self.encoding, &self.path)?),
+            None => Ok(Data::new()),
+        }
+    }
 
+    /// Replaces the file with `bytes`, atomically and durably.
+    fn write_file(&self, bytes: &[u8]) -> Result<(), BackendError> {
         let target = resolve_symlink(&self.path);
         let file_name = target.file_name().ok_or_else(|| BackendError::Io {
             operation: "write",
@@ -315,7 +379,7 @@ impl Backend for FileBackend {
         let mut temp = builder
             .tempfile_in(&dir)
             .map_err(io_error("create a temporary file in", &dir))?;
-        temp.write_all(&bytes)
+        temp.write_all(bytes)
             .map_err(io_error("write the new contents of", &target))?;
         temp.as_file()
             .sync_all()
@@ -324,6 +388,50 @@ impl Backend for FileBackend {
             .map_err(|error| io_error("replace", &target)(error.error))?;
         sync_dir(&dir).map_err(io_error("flush the directory", &dir))?;
         Ok(())
+    }
+}
+
+impl Backend for FileBackend {
+    fn load(&self) -> Result<Data, BackendError> {
+        self.parse(self.read_file()?.as_deref())
+    }
+
+    fn save(&self, data: &Data) -> Result<(), BackendError> {
+        // Everything that can be refused is refused before the disk is touched.
+        let bytes = self.encode(data)?;
+        self.write_file(&bytes)
+    }
+
+    fn load_versioned(&self) -> Result<Loaded, BackendError> {
+        let bytes = self.read_file()?;
+        Ok(Loaded {
+            data: self.parse(bytes.as_deref())?,
+            version: Some(StoreVersion::of_content(bytes.as_deref())),
+        })
+    }
+
+    /// Takes the exclusive [`lock`](Self::lock) (waiting at most the lock timeout), reads the
+    /// file, merges if its content is not the version `since`, writes the result atomically and
+    /// durably, and releases the lock. When this returns `Ok`, the new content has reached the
+    /// disk (file and directory flushed). A file that does not parse is left untouched and its
+    /// syntax error (file, line, column) returned.
+    fn save_merged(
+        &self,
+        since: Option<&StoreVersion>,
+        merge: &mut dyn Merge,
+    ) -> Result<Option<StoreVersion>, BackendError> {
+        let _lock = self.try_lock_for(LockMode::Exclusive, self.lock_timeout)?;
+        let current = self.read_file()?;
+        if since != Some(&StoreVersion::of_content(current.as_deref())) {
+            merge.rebase(self.parse(current.as_deref())?);
+        }
+        let bytes = self.encode(merge.document())?;
+        self.write_file(&bytes)?;
+        Ok(Some(StoreVersion::of_content(Some(&bytes))))
+    }
+
+    fn watch_path(&self) -> Option<PathBuf> {
+        Some(resolve_symlink(&self.path))
     }
 }
 

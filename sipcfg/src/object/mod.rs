@@ -20,10 +20,15 @@ mod group_ref;
 mod paths;
 mod registry;
 mod state;
+mod sync;
 
 pub use group_ref::GroupRef;
 pub use paths::{GroupInfo, SettingInfo, TextValue};
 pub(crate) use registry::ObjectRegistry;
+pub(crate) use sync::{
+    apply_external, post_all, reject_creations, report_failed_batch, settle_written,
+    ExternalChanges,
+};
 
 use std::any::TypeId;
 use std::fmt;
@@ -35,15 +40,16 @@ use parking_lot::RwLock;
 
 use crate::extension::Extension;
 use crate::layout::Layout;
-use crate::manager::{ManagerInner, ObjectKey};
+use crate::manager::{Change, ManagerInner, ObjectKey};
 use crate::modified::{Modified, SECRET_MASK};
-use crate::notification::{NotificationKind, Operation, Sender};
+use crate::notification::{NotificationKind, Operation, Origin, Sender};
 use crate::schema::GroupSchema;
 use crate::setting_type::SharedValue;
 use crate::{ConfigurationError, ConfigurationManager};
 
 use registry::{object_ids, obtain, obtain_or_create};
 use state::{modified_of, patch_of};
+use sync::{Awaited, SavedState};
 
 /// What every settings declaration has (objects, groups and extensions): its static metadata,
 /// and a plain copy of its current values. Implemented by the derive macros.
@@ -118,6 +124,8 @@ enum Lifecycle {
     /// Never stored: the first save writes and reports creation.
     New,
     Active,
+    /// `delete` was called and its write has not succeeded yet (a later save retries it).
+    Deleting,
     Deleted,
 }
 
@@ -468,17 +476,28 @@ impl RawObject {
         Ok(())
     }
 
-    /// Stores the changed settings in the manager and asks it to save (spec: `save`).
+    /// Stores the changed settings (spec: `save`).
     ///
     /// Does nothing if nothing changed (but the first save of a new object always writes) or if
-    /// the object was deleted. Posts `SettingsObjectDidChange` with the changes, or on a first
-    /// save `SettingsObjectWasActivated` then `SettingsObjectWasCreated`; if the backend fails,
-    /// also `ManagerSaveFailed`, and returns the error.
+    /// the object was deleted. The changes go into the manager's document and are written with
+    /// [`ConfigurationManager::save`]'s merge, so what other programs stored meanwhile is kept.
+    /// Once they are stored, posts `SettingsObjectDidChange` with the changes, or on a first
+    /// save `SettingsObjectWasActivated` then `SettingsObjectWasCreated`.
+    ///
+    /// Durability: when this returns `Ok` (outside a [`batch`](ConfigurationManager::batch)),
+    /// the changes have reached the backend's storage (for the file backend, flushed to disk).
+    /// Saves from several threads at once are stored by as few writes as possible: a save that
+    /// arrives while another is writing waits for it and is stored by the next write.
+    ///
+    /// If the write fails, posts `ManagerSaveFailed` (with the original error) and returns a
+    /// copy of the error; the object stays changed (`get_modified` still shows its changes, a
+    /// new object is not reported created) and the next save of the object, or of anything in
+    /// the manager, writes them.
     pub fn save(&self) -> Result<(), ConfigurationError> {
         let manager = self.manager()?;
         let info = self.core.info;
         let mut state = self.core.state.write();
-        if state.lifecycle == Lifecycle::Deleted {
+        if matches!(state.lifecycle, Lifecycle::Deleted | Lifecycle::Deleting) {
             return Ok(());
         }
         let modified = modified_of(&state);
@@ -494,60 +513,72 @@ impl RawObject {
                     .iter()
                     .any(|slot| &slot.path == path && slot.schema.runtime)
             });
-        if !only_runtime {
-            let key = ObjectKey::new(info.group, state.id.clone());
-            if state.id != state.stored_id && !was_new {
-                match manager.rename(info.group, &state.stored_id, &state.id) {
-                    Ok(()) | Err(ConfigurationError::ObjectNotFound(_)) => {}
-                    Err(error) => return Err(error),
-                }
-            }
-            let patch = patch_of(&state);
-            manager.update_object(&key, &patch, info.per_id())?;
-        }
-        for slot in &mut state.slots {
-            slot.stored = slot.explicit.then(|| slot.value.clone());
-            slot.drops_raw = false;
-        }
-        let renamed = state.stored_id != state.id;
-        state.stored_id = state.id.clone();
-        state.lifecycle = Lifecycle::Active;
         let sender = self.sender(state.id.clone());
-        drop(state);
-        if renamed {
-            manager.inner.objects.settle_rename(&self.core);
-        }
-
-        let center = &manager.inner.notifications;
-        if was_new {
-            center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasActivated);
-            center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasCreated);
-        } else {
-            center.post_kind(
-                sender.clone(),
-                NotificationKind::SettingsObjectDidChange {
-                    modified: modified.clone(),
-                },
-            );
-        }
+        let saved = SavedState::of(&state, was_new, modified.clone());
         if only_runtime {
+            // Runtime settings are never stored: they are saved as soon as they are taken.
+            saved.settle(&mut state);
+            drop(state);
+            post_all(&manager, saved.posts(sender));
             return Ok(());
         }
-        manager.save().inspect_err(|error| {
-            center.post_kind(
+        let mut changes = Vec::with_capacity(2);
+        if state.id != state.stored_id && !was_new {
+            changes.push(Change::Rename {
+                from: ObjectKey::new(info.group, state.stored_id.clone()),
+                to: state.id.clone(),
+            });
+        }
+        changes.push(Change::Update {
+            key: ObjectKey::new(info.group, state.id.clone()),
+            patch: patch_of(&state),
+            persistent: info.per_id(),
+            must_exist: info.per_id() && !was_new,
+            creates: info.per_id() && was_new,
+        });
+        let seq = manager.push_changes(changes)?;
+        drop(state);
+        let batching = manager.is_batching();
+        let mut saved = saved;
+        let mut announce = Vec::new();
+        if batching {
+            // In a batch, observers hear of the save when it is queued, so that what they save
+            // in turn joins the batch's write. What an earlier queued save of the object
+            // announced is not announced again.
+            let earlier = manager.inner.objects.announced_save(&self.core);
+            announce = saved.announce(sender.clone(), earlier.as_ref());
+        }
+        manager
+            .inner
+            .objects
+            .await_write(seq, &self.core, Awaited::Save(saved));
+        if batching {
+            post_all(&manager, announce);
+            return Ok(());
+        }
+        manager.save_through(seq).map_err(|error| {
+            report_failure(
+                &manager,
                 sender,
-                NotificationKind::ManagerSaveFailed {
-                    modified: (!was_new).then_some(modified),
-                    error: Arc::new(clone_error(error)),
-                    operation: Operation::Save,
-                },
-            );
-        })
+                (!was_new).then_some(modified),
+                Operation::Save,
+                error,
+            )
+        })?;
+        if was_new && self.core.state.read().lifecycle == Lifecycle::Deleted {
+            // Another writer stored an object with this id first (see `reject_creations`).
+            return Err(ConfigurationError::DuplicateId {
+                type_name: info.type_name,
+                id: self.id(),
+            });
+        }
+        Ok(())
     }
 
-    /// Forgets a per-id object that was never saved: it leaves the manager's live objects, and
-    /// neither the document nor the backend is touched (later saves do nothing). A stored
-    /// object is removed with [`delete`](Self::delete) instead.
+    /// Forgets a per-id object that was never stored: it leaves the manager's live objects and
+    /// nothing of it is written (later saves do nothing). This also withdraws a first save that
+    /// failed: its entry leaves the manager's document. A stored object is removed with
+    /// [`delete`](Self::delete) instead.
     pub fn discard(&self) -> Result<(), ConfigurationError> {
         let manager = self.manager()?;
         let info = self.core.info;
@@ -559,21 +590,23 @@ impl RawObject {
             )));
         }
         state.lifecycle = Lifecycle::Deleted;
-        let key = (info.type_id, state.id.clone());
+        let id = state.id.clone();
         drop(state);
-        let mut registry = manager.inner.objects.inner.lock();
-        if registry
-            .live
-            .get(&key)
-            .is_some_and(|c| Arc::ptr_eq(c, &self.core))
-        {
-            registry.live.remove(&key);
+        if manager.inner.objects.withdraw(&self.core) {
+            // A failed first save put the object into the document: take it out again.
+            manager.push_changes(vec![Change::Delete {
+                key: ObjectKey::new(info.group, id.clone()),
+            }])?;
         }
+        manager.inner.objects.forget(&self.core, &id);
         Ok(())
     }
 
-    /// Deletes a per-id object from storage (spec: `delete`); later saves do nothing. Posts
-    /// `SettingsObjectWasDeleted`, and `ManagerSaveFailed` if the backend fails.
+    /// Deletes a per-id object from storage (spec: `delete`); later saves do nothing.
+    ///
+    /// Once the deletion is stored, posts `SettingsObjectWasDeleted`. If the write fails, posts
+    /// `ManagerSaveFailed` and returns a copy of the error; the deletion stays pending: calling
+    /// `delete` again, or any later save of the manager, stores it.
     pub fn delete(&self) -> Result<(), ConfigurationError> {
         let info = self.core.info;
         if !info.per_id() {
@@ -586,42 +619,54 @@ impl RawObject {
         if state.lifecycle == Lifecycle::Deleted {
             return Ok(());
         }
-        state.lifecycle = Lifecycle::Deleted;
-        manager.delete(info.group, &state.stored_id)?;
-        let id = state.id.clone();
+        state.lifecycle = Lifecycle::Deleting;
+        let seq = manager.push_changes(vec![Change::Delete {
+            key: ObjectKey::new(info.group, state.stored_id.clone()),
+        }])?;
+        let sender = self.sender(state.id.clone());
         drop(state);
-        {
-            let mut registry = manager.inner.objects.inner.lock();
-            let key = (info.type_id, id.clone());
-            if registry
-                .live
-                .get(&key)
-                .is_some_and(|c| Arc::ptr_eq(c, &self.core))
-            {
-                registry.live.remove(&key);
-            }
-            registry.renamed.retain(|_, c| !Arc::ptr_eq(c, &self.core));
-        }
-        let center = &manager.inner.notifications;
-        let sender = self.sender(id);
-        center.post_kind(sender.clone(), NotificationKind::SettingsObjectWasDeleted);
-        manager.save().inspect_err(|error| {
-            center.post_kind(
-                sender,
-                NotificationKind::ManagerSaveFailed {
-                    modified: None,
-                    error: Arc::new(clone_error(error)),
-                    operation: Operation::Delete,
-                },
+        let batching = manager.is_batching();
+        manager.inner.objects.await_write(
+            seq,
+            &self.core,
+            Awaited::Delete {
+                announced: batching,
+            },
+        );
+        if batching {
+            post_all(
+                &manager,
+                vec![(
+                    Origin::Local,
+                    sender,
+                    NotificationKind::SettingsObjectWasDeleted,
+                )],
             );
-        })
+            return Ok(());
+        }
+        manager
+            .save_through(seq)
+            .map_err(|error| report_failure(&manager, sender, None, Operation::Delete, error))
     }
 }
 
-fn clone_error(error: &ConfigurationError) -> ConfigurationError {
-    // `ConfigurationError` holds `io::Error`s, which are not `Clone`: keep the message.
-    match error {
-        ConfigurationError::NotStarted => ConfigurationError::NotStarted,
-        other => ConfigurationError::Backend(crate::BackendError::Other(other.to_string().into())),
-    }
+/// Posts `ManagerSaveFailed` with the original error, and returns a copy of it for the caller.
+fn report_failure(
+    manager: &ConfigurationManager,
+    sender: Sender,
+    modified: Option<Modified>,
+    operation: Operation,
+    error: ConfigurationError,
+) -> ConfigurationError {
+    let copy = error.duplicate();
+    manager.inner.notifications.post_from(
+        Origin::Local,
+        sender,
+        NotificationKind::ManagerSaveFailed {
+            modified,
+            error: Arc::new(error),
+            operation,
+        },
+    );
+    copy
 }

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::state::{block_non_groups, load_slots, LoadFailure};
+use super::sync::{post_all, Awaiting, Post};
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::manager::ObjectKey;
-use crate::notification::{NotificationKind, Sender};
+use crate::notification::{NotificationKind, Origin, Sender};
 use crate::{
     ConfigurationError, ConfigurationManager, Data, ObjectNotFoundError, Value, ValueError,
 };
@@ -20,6 +21,9 @@ use crate::{
 #[derive(Default)]
 pub(crate) struct ObjectRegistry {
     pub(super) inner: Mutex<Registry>,
+    /// Saves and deletions waiting for the write that stores them (see `sync`). Never locked
+    /// while another lock of the configuration is taken.
+    pub(super) awaiting: Mutex<Vec<Awaiting>>,
 }
 
 #[derive(Default)]
@@ -29,6 +33,9 @@ pub(super) struct Registry {
     /// Type and stored id of objects whose new id is not saved yet: the stored id is still
     /// theirs, so no other object may take it.
     pub(super) renamed: HashMap<(TypeId, String), Arc<ObjectCore>>,
+    /// Every object type obtained from this manager, to report objects of that type that other
+    /// writers create or delete.
+    pub(super) known: HashMap<TypeId, ObjectInfo>,
 }
 
 impl ObjectRegistry {
@@ -38,6 +45,20 @@ impl ObjectRegistry {
             .lock()
             .renamed
             .retain(|_, other| !Arc::ptr_eq(other, core));
+    }
+
+    /// Forgets a deleted object (live under `id`).
+    pub(super) fn forget(&self, core: &Arc<ObjectCore>, id: &str) {
+        let mut registry = self.inner.lock();
+        let key = (core.info.type_id, id.to_owned());
+        if registry
+            .live
+            .get(&key)
+            .is_some_and(|c| Arc::ptr_eq(c, core))
+        {
+            registry.live.remove(&key);
+        }
+        registry.renamed.retain(|_, c| !Arc::ptr_eq(c, core));
     }
 }
 
@@ -79,6 +100,7 @@ pub(super) fn obtain(
         }
     }
     let mut registry = manager.inner.objects.inner.lock();
+    registry.known.entry(info.type_id).or_insert(info);
     let key = (info.type_id, id.to_owned());
     if let Some(core) = registry.live.get(&key) {
         return Ok(Some(RawObject { core: core.clone() }));
@@ -153,20 +175,33 @@ pub(super) fn post_load_failures(
     core: &ObjectCore,
     failures: Vec<LoadFailure>,
 ) {
-    for failure in failures {
-        let sender = Sender {
-            type_name: core.info.type_name,
-            id: core.state.read().id.clone(),
-        };
-        manager.inner.notifications.post_kind(
-            sender,
-            NotificationKind::ManagerLoadFailed {
+    post_all(
+        manager,
+        post_load_failures_from(core, failures, Origin::Local),
+    );
+}
+
+/// The `ManagerLoadFailed` notifications of `failures`.
+pub(super) fn post_load_failures_from(
+    core: &ObjectCore,
+    failures: Vec<LoadFailure>,
+    origin: Origin,
+) -> Vec<Post> {
+    failures
+        .into_iter()
+        .map(|failure| {
+            let sender = Sender {
+                type_name: core.info.type_name,
+                id: core.state.read().id.clone(),
+            };
+            let kind = NotificationKind::ManagerLoadFailed {
                 path: failure.path,
                 raw: failure.raw,
                 error: failure.error,
-            },
-        );
-    }
+            };
+            (origin, sender, kind)
+        })
+        .collect()
 }
 
 pub(super) fn object_ids(

@@ -139,12 +139,14 @@ pub(super) fn modified_of(state: &ObjectState) -> Modified {
     modified
 }
 
-/// The partial data that stores the object's state: explicit values set, defaults removed,
-/// unconvertible stored values left alone.
+/// The partial data that stores the object's changes: changed explicit values set, settings
+/// reset to their default removed; settings not changed since they were loaded or stored, and
+/// unconvertible stored values, are left alone (so a merge keeps what another writer stored
+/// for them).
 pub(super) fn patch_of(state: &ObjectState) -> Patch {
     let mut patch = Patch::new();
     for (slot, info) in state.slots.iter().zip(&state.layout.slots) {
-        if info.schema.runtime || slot.keeps_raw {
+        if info.schema.runtime || slot.keeps_raw || !slot.is_dirty() {
             continue;
         }
         let (parents, name) = match info.store_path.split_last() {
@@ -246,4 +248,60 @@ pub(super) fn block_non_groups(
             }
         }
     }
+}
+
+/// Takes the values that another writer stored (`stored`: the object's entry now; `None`: it
+/// has none) for every setting that is not changed here. Returns the settings whose value
+/// changed, with old and new values, and the stored values that failed to convert.
+pub(super) fn refresh_from_storage(
+    state: &mut ObjectState,
+    stored: Option<&Data>,
+) -> (Modified, Vec<LoadFailure>) {
+    let mut modified = BTreeMap::new();
+    let mut failures = Vec::new();
+    let layout = state.layout.clone();
+    for (slot, info) in state.slots.iter_mut().zip(&layout.slots) {
+        if info.schema.runtime || slot.is_dirty() {
+            continue;
+        }
+        let old = slot.value.clone();
+        match stored.and_then(|data| data.get_path(&info.store_path)) {
+            None => {
+                if !slot.explicit && !slot.keeps_raw {
+                    continue;
+                }
+                *slot = SlotState::default_of(info.default.clone());
+            }
+            Some(raw) => match (info.schema.ops.from_stored)(raw) {
+                Ok(value) => {
+                    if slot.explicit && slot.value.eq_dyn(&*value) {
+                        continue;
+                    }
+                    *slot = SlotState {
+                        value: value.clone(),
+                        explicit: true,
+                        stored: Some(value),
+                        keeps_raw: false,
+                        drops_raw: false,
+                    };
+                }
+                Err(error) => {
+                    *slot = SlotState::default_of(info.default.clone());
+                    slot.keeps_raw = true;
+                    failures.push(LoadFailure {
+                        path: info.path.clone(),
+                        raw: raw.clone(),
+                        error,
+                    });
+                }
+            },
+        }
+        if !old.eq_dyn(&*slot.value) {
+            modified.insert(
+                info.path.clone(),
+                ModifiedValue::new(old, slot.value.clone(), info.schema.secret),
+            );
+        }
+    }
+    (modified, failures)
 }

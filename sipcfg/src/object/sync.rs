@@ -1,0 +1,488 @@
+//! Objects and storage in step: saves and deletions waiting for the write that stores them,
+//! settling them once it has, reporting failed writes, and bringing live objects up to date
+//! with what other writers stored.
+//!
+//! An object's `save` puts its changes into the manager's document at once, but the object
+//! stays changed (dirty) until a write has stored them: only then are its slots marked stored
+//! and its notifications posted. A failed write therefore loses nothing: the object still
+//! shows its changes and the next save of anything writes them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::registry::post_load_failures_from;
+use super::state::refresh_from_storage;
+use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState};
+use crate::manager::ObjectKey;
+use crate::modified::Modified;
+use crate::notification::{NotificationKind, Operation, Origin, Sender};
+use crate::setting_type::SharedValue;
+use crate::{ConfigurationError, ConfigurationManager, Data, Value};
+
+/// A notification to post once every lock is released.
+pub(crate) type Post = (Origin, Sender, NotificationKind);
+
+/// What a save stored: each slot's explicit value (`None`: the default) and whether it gave up
+/// a kept unconvertible value, the id, and what to report.
+pub(super) struct SavedState {
+    slots: Vec<(Option<SharedValue>, bool)>,
+    id: String,
+    was_new: bool,
+    modified: Modified,
+    /// Its notifications were posted when it was queued (in a batch).
+    announced: bool,
+}
+
+impl SavedState {
+    pub(super) fn of(state: &ObjectState, was_new: bool, modified: Modified) -> Self {
+        SavedState {
+            slots: state
+                .slots
+                .iter()
+                .map(|slot| (slot.explicit.then(|| slot.value.clone()), slot.drops_raw))
+                .collect(),
+            id: state.id.clone(),
+            was_new,
+            modified,
+            announced: false,
+        }
+    }
+
+    /// The notifications to post when this save is queued in a batch, leaving out what an
+    /// earlier queued save of the object (`earlier`) already announced; marks it announced.
+    pub(super) fn announce(&mut self, sender: Sender, earlier: Option<&Modified>) -> Vec<Post> {
+        self.announced = true;
+        let Some(earlier) = earlier else {
+            let unannounced = SavedState {
+                slots: Vec::new(),
+                id: self.id.clone(),
+                was_new: self.was_new,
+                modified: self.modified.clone(),
+                announced: false,
+            };
+            return unannounced.posts(sender);
+        };
+        if self.was_new {
+            return Vec::new();
+        }
+        let fresh: Modified = self
+            .modified
+            .iter()
+            .filter(|(path, change)| {
+                earlier
+                    .get(*path)
+                    .is_none_or(|told| !told.new_dyn().eq_dyn(change.new_dyn()))
+            })
+            .map(|(path, change)| (path.clone(), change.clone()))
+            .collect();
+        let unannounced = SavedState {
+            slots: Vec::new(),
+            id: self.id.clone(),
+            was_new: false,
+            modified: fresh,
+            announced: false,
+        };
+        unannounced.posts(sender)
+    }
+
+    /// Marks what was saved as stored. Values changed since the save stay dirty.
+    pub(super) fn settle(&self, state: &mut ObjectState) {
+        for (slot, (stored, dropped_raw)) in state.slots.iter_mut().zip(&self.slots) {
+            slot.stored = stored.clone();
+            if *dropped_raw {
+                slot.drops_raw = false;
+            }
+        }
+        state.stored_id = self.id.clone();
+        if state.lifecycle == Lifecycle::New {
+            state.lifecycle = Lifecycle::Active;
+        }
+    }
+
+    /// The notifications of a stored save.
+    pub(super) fn posts(self, sender: Sender) -> Vec<Post> {
+        if self.was_new {
+            vec![
+                (
+                    Origin::Local,
+                    sender.clone(),
+                    NotificationKind::SettingsObjectWasActivated,
+                ),
+                (
+                    Origin::Local,
+                    sender,
+                    NotificationKind::SettingsObjectWasCreated,
+                ),
+            ]
+        } else if self.modified.is_empty() {
+            Vec::new()
+        } else {
+            vec![(
+                Origin::Local,
+                sender,
+                NotificationKind::SettingsObjectDidChange {
+                    modified: self.modified,
+                },
+            )]
+        }
+    }
+}
+
+/// What an object waits for a write to store.
+pub(super) enum Awaited {
+    Save(SavedState),
+    /// With whether `SettingsObjectWasDeleted` was already posted (in a batch).
+    Delete {
+        announced: bool,
+    },
+}
+
+/// A save or deletion waiting for a write that includes change `seq` of the manager.
+pub(super) struct Awaiting {
+    seq: u64,
+    core: Arc<ObjectCore>,
+    awaited: Awaited,
+}
+
+impl super::ObjectRegistry {
+    /// Queues `core`'s save or deletion until a write stores change `seq`. A newer save of an
+    /// object replaces its older waiting save: the object stayed dirty, so the newer one holds
+    /// every change of the older.
+    pub(super) fn await_write(&self, seq: u64, core: &Arc<ObjectCore>, awaited: Awaited) {
+        let mut waiting = self.awaiting.lock();
+        if matches!(awaited, Awaited::Save(_)) {
+            waiting
+                .retain(|w| !(Arc::ptr_eq(&w.core, core) && matches!(w.awaited, Awaited::Save(_))));
+        }
+        waiting.push(Awaiting {
+            seq,
+            core: core.clone(),
+            awaited,
+        });
+    }
+
+    /// What the waiting save of `core` announced already (in a batch), if any.
+    pub(super) fn announced_save(&self, core: &Arc<ObjectCore>) -> Option<Modified> {
+        self.awaiting.lock().iter().find_map(|w| match &w.awaited {
+            Awaited::Save(saved) if saved.announced && Arc::ptr_eq(&w.core, core) => {
+                Some(saved.modified.clone())
+            }
+            _ => None,
+        })
+    }
+
+    /// Drops what `core` waits for; returns whether it waited for anything.
+    pub(super) fn withdraw(&self, core: &Arc<ObjectCore>) -> bool {
+        let mut waiting = self.awaiting.lock();
+        let before = waiting.len();
+        waiting.retain(|w| !Arc::ptr_eq(&w.core, core));
+        waiting.len() != before
+    }
+
+    /// The objects waiting for changes after `since` (those a batch queued), with what they
+    /// were saving.
+    fn waiting_after(&self, since: u64) -> Vec<(Arc<ObjectCore>, Option<Modified>, Operation)> {
+        self.awaiting
+            .lock()
+            .iter()
+            .filter(|w| w.seq > since)
+            .map(|w| match &w.awaited {
+                Awaited::Save(saved) => (
+                    w.core.clone(),
+                    (!saved.was_new).then(|| saved.modified.clone()),
+                    Operation::Save,
+                ),
+                Awaited::Delete { .. } => (w.core.clone(), None, Operation::Delete),
+            })
+            .collect()
+    }
+}
+
+/// Settles every save and deletion that the writes so far stored (change numbers up to
+/// `written`). Called with the manager's save lock held and no other lock.
+pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Vec<Post> {
+    let registry = &manager.inner.objects;
+    let done: Vec<Awaiting> = {
+        let mut waiting = registry.awaiting.lock();
+        let (done, later) = std::mem::take(&mut *waiting)
+            .into_iter()
+            .partition(|w| w.seq <= written);
+        *waiting = later;
+        done
+    };
+    let mut posts = Vec::new();
+    for Awaiting { core, awaited, .. } in done {
+        let type_name = core.info.type_name;
+        match awaited {
+            Awaited::Save(saved) => {
+                let mut state = core.state.write();
+                if matches!(state.lifecycle, Lifecycle::Deleted) {
+                    continue;
+                }
+                let renamed = state.stored_id != saved.id;
+                saved.settle(&mut state);
+                let settled_id = state.id == state.stored_id;
+                let sender = Sender {
+                    type_name,
+                    id: state.id.clone(),
+                };
+                drop(state);
+                if renamed && settled_id {
+                    registry.settle_rename(&core);
+                }
+                if !saved.announced {
+                    posts.extend(saved.posts(sender));
+                }
+            }
+            Awaited::Delete { announced } => {
+                let mut state = core.state.write();
+                if state.lifecycle == Lifecycle::Deleted {
+                    continue;
+                }
+                state.lifecycle = Lifecycle::Deleted;
+                let id = state.id.clone();
+                drop(state);
+                registry.forget(&core, &id);
+                if announced {
+                    continue;
+                }
+                posts.push((
+                    Origin::Local,
+                    Sender { type_name, id },
+                    NotificationKind::SettingsObjectWasDeleted,
+                ));
+            }
+        }
+    }
+    posts
+}
+
+/// Gives up the first saves of new objects whose id another writer stored first (`keys`):
+/// their changes were not written; the objects are forgotten (their `save` reports
+/// `DuplicateId`), and the other writer's object is what storage holds.
+pub(crate) fn reject_creations(
+    manager: &ConfigurationManager,
+    keys: &[ObjectKey],
+) -> Vec<ConfigurationError> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let registry = &manager.inner.objects;
+    let rejected: Vec<Arc<ObjectCore>> = {
+        let mut waiting = registry.awaiting.lock();
+        let mut rejected = Vec::new();
+        waiting.retain(|w| {
+            let hit = matches!(&w.awaited, Awaited::Save(saved) if saved.was_new
+                && keys.contains(&ObjectKey::new(w.core.info.group, saved.id.clone())));
+            if hit {
+                rejected.push(w.core.clone());
+            }
+            !hit
+        });
+        rejected
+    };
+    let mut errors = Vec::new();
+    for core in rejected {
+        let mut state = core.state.write();
+        if state.lifecycle != Lifecycle::New {
+            continue;
+        }
+        state.lifecycle = Lifecycle::Deleted;
+        let id = state.id.clone();
+        drop(state);
+        registry.forget(&core, &id);
+        errors.push(ConfigurationError::DuplicateId {
+            type_name: core.info.type_name,
+            id,
+        });
+    }
+    errors
+}
+
+/// Posts `ManagerSaveFailed` for every object whose save or deletion queued after change
+/// `since` was not stored because of `error` (the end of a failed batch).
+pub(crate) fn report_failed_batch(
+    manager: &ConfigurationManager,
+    since: u64,
+    error: &ConfigurationError,
+) {
+    let error = Arc::new(error.duplicate());
+    for (core, modified, operation) in manager.inner.objects.waiting_after(since) {
+        let sender = Sender {
+            type_name: core.info.type_name,
+            id: core.state.read().id.clone(),
+        };
+        manager.inner.notifications.post_kind(
+            sender,
+            NotificationKind::ManagerSaveFailed {
+                modified,
+                error: error.clone(),
+                operation,
+            },
+        );
+    }
+}
+
+/// Posts notifications, in order. Called with no lock held, so observers may use the
+/// configuration.
+pub(crate) fn post_all(manager: &ConfigurationManager, posts: Vec<Post>) {
+    for (origin, sender, kind) in posts {
+        manager.inner.notifications.post_from(origin, sender, kind);
+    }
+}
+
+/// The object entries (top-level names, and names inside top-level groups) that differ between
+/// two documents: what another writer changed.
+pub(crate) struct ExternalChanges {
+    entries: Vec<EntryChange>,
+}
+
+struct EntryChange {
+    key: ObjectKey,
+    existed: bool,
+    exists: bool,
+}
+
+impl ExternalChanges {
+    /// The entries that differ between `before` and `after`.
+    pub(crate) fn between(before: &Data, after: &Data) -> Self {
+        let mut entries = Vec::new();
+        let names: BTreeSet<&str> = before.names().chain(after.names()).collect();
+        for name in names {
+            let (old, new) = (before.get(name), after.get(name));
+            if old == new {
+                continue;
+            }
+            entries.push(EntryChange {
+                key: ObjectKey::new(None, name),
+                existed: old.is_some(),
+                exists: new.is_some(),
+            });
+            fn group_of(value: Option<&Value>) -> Option<&Data> {
+                match value {
+                    Some(Value::Group(group)) => Some(group),
+                    _ => None,
+                }
+            }
+            let (old_group, new_group) = (group_of(old), group_of(new));
+            if old_group.is_none() && new_group.is_none() {
+                continue;
+            }
+            let empty = Data::new();
+            let (old_group, new_group) = (old_group.unwrap_or(&empty), new_group.unwrap_or(&empty));
+            let children: BTreeSet<&str> = old_group.names().chain(new_group.names()).collect();
+            for child in children {
+                let (old_child, new_child) = (old_group.get(child), new_group.get(child));
+                if old_child != new_child {
+                    entries.push(EntryChange {
+                        key: ObjectKey::new(Some(name), child),
+                        existed: old_child.is_some(),
+                        exists: new_child.is_some(),
+                    });
+                }
+            }
+        }
+        ExternalChanges { entries }
+    }
+
+    /// Whether nothing differs.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Brings the live objects up to date with the entries another writer changed, and reports
+/// objects that appeared or disappeared. Called with the manager's save lock held and no other
+/// lock; returns the notifications to post.
+pub(crate) fn apply_external(
+    manager: &ConfigurationManager,
+    changes: ExternalChanges,
+) -> Vec<Post> {
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let (live, known): (HashMap<ObjectKey, Vec<Arc<ObjectCore>>>, Vec<ObjectInfo>) = {
+        let registry = manager.inner.objects.inner.lock();
+        let mut live: HashMap<ObjectKey, Vec<Arc<ObjectCore>>> = HashMap::new();
+        for ((_, id), core) in registry.live.iter() {
+            live.entry(ObjectKey::new(core.info.group, id.clone()))
+                .or_default()
+                .push(core.clone());
+        }
+        (live, registry.known.values().copied().collect())
+    };
+    let mut posts = Vec::new();
+    for change in changes.entries {
+        if let Some(cores) = live.get(&change.key) {
+            for core in cores {
+                posts.extend(refresh_live(manager, core, &change));
+            }
+            continue;
+        }
+        let Some(group) = change.key.group.as_deref() else {
+            continue;
+        };
+        for info in known
+            .iter()
+            .filter(|info| info.group == Some(group) && info.per_id())
+        {
+            let kind = match (change.existed, change.exists) {
+                (false, true) => NotificationKind::SettingsObjectWasCreated,
+                (true, false) => NotificationKind::SettingsObjectWasDeleted,
+                _ => continue,
+            };
+            let sender = Sender {
+                type_name: info.type_name,
+                id: change.key.name.clone(),
+            };
+            posts.push((Origin::External, sender, kind));
+        }
+    }
+    posts
+}
+
+/// Brings one live object up to date with its entry as stored now.
+fn refresh_live(
+    manager: &ConfigurationManager,
+    core: &Arc<ObjectCore>,
+    change: &EntryChange,
+) -> Vec<Post> {
+    let type_name = core.info.type_name;
+    let mut state = core.state.write();
+    match state.lifecycle {
+        // Not stored yet, or being deleted here: storage says nothing new about it.
+        Lifecycle::New | Lifecycle::Deleting | Lifecycle::Deleted => return Vec::new(),
+        Lifecycle::Active => {}
+    }
+    let sender = Sender {
+        type_name,
+        id: state.id.clone(),
+    };
+    if !change.exists && core.info.per_id() {
+        // Another writer deleted the object.
+        state.lifecycle = Lifecycle::Deleted;
+        let id = state.id.clone();
+        drop(state);
+        manager.inner.objects.forget(core, &id);
+        return vec![(
+            Origin::External,
+            sender,
+            NotificationKind::SettingsObjectWasDeleted,
+        )];
+    }
+    let stored = match manager.get(core.info.group, &change.key.name) {
+        Ok(Value::Group(data)) => Some(data),
+        _ => None,
+    };
+    let (modified, failures) = refresh_from_storage(&mut state, stored.as_ref());
+    drop(state);
+    let mut posts = post_load_failures_from(core, failures, Origin::External);
+    if !modified.is_empty() {
+        posts.push((
+            Origin::External,
+            sender,
+            NotificationKind::SettingsObjectDidChange { modified },
+        ));
+    }
+    posts
+}
