@@ -7,7 +7,7 @@
 mod file;
 mod memory;
 
-pub use file::{Encoding, FileBackend, FileLock, LockMode};
+pub use file::{Encoding, FileBackend, FileLock, LockMode, DEFAULT_MAX_SIZE};
 pub use memory::MemoryBackend;
 
 use crate::{BackendError, Data};
