@@ -124,7 +124,13 @@ fn a_target_that_is_a_directory_is_refused_and_left_alone() {
     let error = FileBackend::new(&target).save(&sample()).unwrap_err();
     let message = error.to_string();
     assert!(
-        matches!(error, BackendError::NotARegularFile { kind: "a directory", .. }),
+        matches!(
+            error,
+            BackendError::NotARegularFile {
+                kind: "a directory",
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert!(message.contains(&target.display().to_string()), "{message}");
@@ -461,7 +467,10 @@ fn a_dangling_symlink_is_kept_and_its_target_created_in_an_existing_directory() 
     let mut data = Data::new();
     data.insert("a", "1");
     backend.save(&data).unwrap();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(
         fs::read_to_string(dir.path().join("real/config.txt")).unwrap(),
         "a = 1\n"
@@ -488,5 +497,8 @@ fn a_dangling_symlink_into_a_missing_directory_is_refused() {
     assert!(message.contains(&link.display().to_string()), "{message}");
     assert!(message.contains("directory does not exist"), "{message}");
     assert_eq!(listing(dir.path()), ["config"], "no directory is created");
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }

@@ -553,7 +553,8 @@ fn temp_file_pid(name: &std::ffi::OsStr, prefix: &std::ffi::OsStr) -> Option<u32
         && pid.len() <= 10
         && pid.first() != Some(&b'0')
         && pid.iter().all(u8::is_ascii_digit);
-    let random_ok = (1..=16).contains(&random.len()) && random.iter().all(u8::is_ascii_alphanumeric);
+    let random_ok =
+        (1..=16).contains(&random.len()) && random.iter().all(u8::is_ascii_alphanumeric);
     if !(pid_ok && random_ok) {
         return None;
     }
@@ -585,7 +586,10 @@ fn remove_stale_temp_files(dir: &Path, prefix: &std::ffi::OsStr) {
 /// Whether a process with this id exists (`kill(pid, 0)`; one of another user exists too).
 #[cfg(unix)]
 fn process_exists(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
         return true;
     };
     !matches!(
