@@ -116,21 +116,28 @@ fn the_file_is_private_and_created_directories_are_too() {
 }
 
 #[test]
-fn a_failed_replacement_leaves_the_old_target_and_no_temporary_file() {
+fn a_target_that_is_a_directory_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    // The target is a directory: the temporary file is written, then cannot be renamed over it.
     let target = dir.path().join("config.cfg");
     fs::create_dir(&target).unwrap();
     fs::write(target.join("inside"), "keep me").unwrap();
     let error = FileBackend::new(&target).save(&sample()).unwrap_err();
     let message = error.to_string();
-    assert!(matches!(error, BackendError::Io { .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            BackendError::NotARegularFile {
+                kind: "a directory",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(message.contains(&target.display().to_string()), "{message}");
-    assert!(message.contains("os error"), "{message}");
     assert_eq!(
         listing(dir.path()),
         ["config.cfg"],
-        "the temporary file is removed"
+        "no temporary file is left"
     );
     assert_eq!(
         fs::read_to_string(target.join("inside")).unwrap(),
@@ -181,14 +188,15 @@ fn an_unwritable_document_leaves_the_old_file_untouched() {
 
 #[test]
 fn read_errors_name_the_path_and_the_os_error() {
+    // A loop of symbolic links cannot be read, even by root.
     let dir = tempfile::tempdir().unwrap();
-    let error = FileBackend::new(dir.path()).load().unwrap_err();
+    let path = dir.path().join("config.cfg");
+    std::os::unix::fs::symlink("other", &path).unwrap();
+    std::os::unix::fs::symlink("config.cfg", dir.path().join("other")).unwrap();
+    let error = FileBackend::new(&path).load().unwrap_err();
     let message = error.to_string();
     assert!(matches!(error, BackendError::Io { .. }), "{error:?}");
-    assert!(
-        message.contains(&dir.path().display().to_string()),
-        "{message}"
-    );
+    assert!(message.contains(&path.display().to_string()), "{message}");
     assert!(message.contains("os error"), "{message}");
 }
 
@@ -379,10 +387,9 @@ fn huge_lines_load_and_save() {
     assert_eq!(backend.load().unwrap(), data);
 
     // A 10 MB line with an error at its end names the right column.
-    fs::write(&path, format!("a = {plain} oops\n")).unwrap();
-    let error = backend.load().unwrap_err();
-    let BackendError::Parse(parse) = error else {
-        panic!("{error:?}")
+    fs::write(&path, format!("a = {plain} = oops\n")).unwrap();
+    let Err(BackendError::Parse(parse)) = backend.load() else {
+        panic!("expected a parse error")
     };
     assert_eq!((parse.line, parse.column), (1, 10 * 1024 * 1024 + 6));
 }
@@ -450,21 +457,48 @@ fn an_exclusive_lock_excludes_other_lockers_until_dropped() {
 
 #[cfg(unix)]
 #[test]
-fn a_dangling_symlink_is_kept_and_its_target_created() {
+fn a_dangling_symlink_is_kept_and_its_target_created_in_an_existing_directory() {
     let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
     let link = dir.path().join("config");
     std::os::unix::fs::symlink("real/config.txt", &link).unwrap();
     let backend = FileBackend::new(&link);
+    assert_eq!(backend.load().unwrap(), Data::new(), "nothing to read yet");
     let mut data = Data::new();
     data.insert("a", "1");
     backend.save(&data).unwrap();
-    assert!(std::fs::symlink_metadata(&link)
+    assert!(fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
         .is_symlink());
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("real/config.txt")).unwrap(),
+        fs::read_to_string(dir.path().join("real/config.txt")).unwrap(),
         "a = 1\n"
     );
     assert_eq!(backend.load().unwrap(), data);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_into_a_missing_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("config");
+    std::os::unix::fs::symlink("real/config.txt", &link).unwrap();
+    let backend = FileBackend::new(&link);
+    let error = backend.save(&sample()).unwrap_err();
+    match &error {
+        BackendError::DanglingSymlink { path, target } => {
+            assert_eq!(path, &link);
+            assert_eq!(target, &dir.path().join("real/config.txt"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let message = error.to_string();
+    assert!(message.contains(&link.display().to_string()), "{message}");
+    assert!(message.contains("directory does not exist"), "{message}");
+    assert_eq!(listing(dir.path()), ["config"], "no directory is created");
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }

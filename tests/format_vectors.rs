@@ -22,7 +22,7 @@ use sipcfg::{file_format, BackendError, Data};
 /// or vectors were lost.
 const MIN_LOAD: usize = 11;
 const MIN_SAVE: usize = 9;
-const MIN_ERRORS: usize = 14;
+const MIN_ERRORS: usize = 12;
 
 fn vectors_dir() -> PathBuf {
     let dir = match std::env::var_os("SIPCFG_FORMAT_VECTORS") {

@@ -1536,7 +1536,7 @@ fn set_all_and_delete_all_handle_many_accounts() {
 
 #[cfg(unix)]
 #[test]
-fn a_read_only_file_is_replaced_with_mode_0600() {
+fn a_read_only_file_is_replaced_and_stays_read_only() {
     use std::os::unix::fs::PermissionsExt;
     let config = Config::new();
     config.ok(&["-g", "set", "rtp.timeout=5"]);
@@ -1546,7 +1546,7 @@ fn a_read_only_file_is_replaced_with_mode_0600() {
         .expect("stat")
         .permissions()
         .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(mode & 0o777, 0o400, "a mode stricter than 0600 is kept");
     assert_eq!(config.ok(&["-g", "get", "rtp.timeout"]), "6\n");
 }
 

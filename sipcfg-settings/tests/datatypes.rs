@@ -738,11 +738,30 @@ fn tls_protocol_words() {
 fn audio_codec_words() {
     check_word_enum(
         AudioCodec::ALL,
-        &["G722", "speex", "PCMU", "PCMA", "iLBC", "GSM"],
+        &[
+            "G722", "speex", "PCMU", "PCMA", "iLBC", "GSM", "opus", "G729", "AMR-WB",
+        ],
         "an audio codec",
     );
     assert_eq!(ok::<AudioCodec>("ilbc"), AudioCodec::Ilbc);
     assert_eq!(ok::<AudioCodec>("Speex"), AudioCodec::Speex);
+    assert_eq!(ok::<AudioCodec>("amr-wb"), AudioCodec::AmrWb);
+}
+
+#[test]
+fn every_codec_of_the_current_python_sdk_is_accepted() {
+    // python3-sipsimple 5.x, AudioCodecList.available_values.
+    let list: AudioCodecList = ok("opus, speex, G722, G729, GSM, iLBC, PCMU, PCMA, AMR-WB");
+    assert_eq!(
+        stored_items(&list),
+        ["opus", "speex", "G722", "G729", "GSM", "iLBC", "PCMU", "PCMA", "AMR-WB"]
+    );
+    // Its default list.
+    let list: AudioCodecList = ok("opus, G722, PCMU, PCMA");
+    assert_eq!(
+        list.display(),
+        "AudioCodecList(['opus', 'G722', 'PCMU', 'PCMA'])"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -835,12 +854,15 @@ fn audio_codec_list_stores_canonical_names() {
     assert!(message.contains("\"PCMU\""), "{message}");
     rejects::<AudioCodecList>(
         "g711",
-        &["an audio codec", "G722, speex, PCMU, PCMA, iLBC, GSM"],
+        &[
+            "an audio codec",
+            "G722, speex, PCMU, PCMA, iLBC, GSM, opus, G729, AMR-WB",
+        ],
     );
     assert_eq!(
         AudioCodecList::type_info().allowed_values,
         Some(
-            ["G722", "speex", "PCMU", "PCMA", "iLBC", "GSM"]
+            ["G722", "speex", "PCMU", "PCMA", "iLBC", "GSM", "opus", "G729", "AMR-WB"]
                 .map(String::from)
                 .to_vec()
         )

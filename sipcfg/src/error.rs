@@ -87,6 +87,52 @@ pub enum BackendError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The configuration file is not a regular file (a directory, a FIFO, a device, a socket):
+    /// it is neither read nor replaced. `target` is the file `path` leads to after its symbolic
+    /// links (equal to `path` when it is not a link).
+    #[error(
+        "cannot use {}{}: it is {kind}, not a regular file",
+        .path.display(),
+        if .target == .path { String::new() } else { format!(" (a symbolic link to {})", .target.display()) }
+    )]
+    NotARegularFile {
+        /// The configuration file's path, as given to the backend.
+        path: PathBuf,
+        /// The file `path` leads to.
+        target: PathBuf,
+        /// What it is instead: `a directory`, `a FIFO (named pipe)`, `a character device`,
+        /// `a block device`, `a socket`, `a loop of symbolic links`.
+        kind: &'static str,
+    },
+    /// The configuration file is a symbolic link to a file in a directory that does not exist:
+    /// sipcfg does not create directories for a link's target.
+    #[error(
+        "cannot save {}: it is a symbolic link to {}, whose directory does not exist \
+         (create the directory, or remove the link)",
+        .path.display(),
+        .target.display()
+    )]
+    DanglingSymlink {
+        /// The configuration file's path, as given to the backend.
+        path: PathBuf,
+        /// The missing file the link points to.
+        target: PathBuf,
+    },
+    /// The configuration file is larger than the backend's limit (see
+    /// [`FileBackend::with_max_size`](crate::backend::FileBackend::with_max_size)); it is not
+    /// read.
+    #[error(
+        "cannot load {}: it is {size} bytes, over the limit of {limit} bytes",
+        .path.display()
+    )]
+    TooLarge {
+        /// The configuration file.
+        path: PathBuf,
+        /// Its size (at least this many bytes, if it grew while being read).
+        size: u64,
+        /// The backend's limit.
+        limit: u64,
+    },
     /// An encoding asked for by label is unknown or cannot be used for configuration files (see
     /// [`Encoding::for_label`](crate::backend::Encoding::for_label)).
     #[error("cannot use the encoding {label:?}: {reason}")]
@@ -325,6 +371,20 @@ impl BackendError {
             BackendError::LockTimeout { path, waited } => BackendError::LockTimeout {
                 path: path.clone(),
                 waited: *waited,
+            },
+            BackendError::NotARegularFile { path, target, kind } => BackendError::NotARegularFile {
+                path: path.clone(),
+                target: target.clone(),
+                kind,
+            },
+            BackendError::DanglingSymlink { path, target } => BackendError::DanglingSymlink {
+                path: path.clone(),
+                target: target.clone(),
+            },
+            BackendError::TooLarge { path, size, limit } => BackendError::TooLarge {
+                path: path.clone(),
+                size: *size,
+                limit: *limit,
             },
             BackendError::Other(error) => BackendError::Other(error.to_string().into()),
         }

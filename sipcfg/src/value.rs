@@ -15,6 +15,9 @@ use std::fmt;
 ///
 /// The spec's four kinds, and nothing else: `Nothing` is the spec's `None` (a setting written
 /// `name =`), `String` a Unicode string, `List` a list of strings, `Group` a nested group.
+///
+/// Its `Debug` output shows the value, which may be a password: see
+/// [`Data`'s note on secrets](Data#secrets-in-debug).
 #[derive(Debug, Default)]
 pub enum Value {
     /// The spec's `None`: written `name =` in the text file.
@@ -44,6 +47,15 @@ pub enum Value {
 ///     Some("Alice"),
 /// );
 /// ```
+///
+/// # Secrets in `Debug`
+///
+/// `Data` and [`Value`] are plain data: their `Debug` output shows every name and value, and a
+/// configuration document holds account passwords. Do not log a document or a value with
+/// `{:?}`. The types that hold a document for you never print it: the
+/// [`ConfigurationManager`](crate::ConfigurationManager)'s `Debug` shows whether it is started,
+/// [`MemoryBackend`](crate::backend::MemoryBackend)'s the number of top-level names and
+/// [`FileBackend`](crate::backend::FileBackend)'s its path, encoding and size limit.
 #[derive(Default)]
 pub struct Data {
     entries: BTreeMap<String, Value>,

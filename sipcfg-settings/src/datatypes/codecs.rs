@@ -3,9 +3,12 @@
 use super::python_repr;
 
 word_enum! {
-    /// A supported audio codec: `G722`, `speex`, `PCMU`, `PCMA`, `iLBC` or `GSM`.
+    /// A supported audio codec: the spec's `G722`, `speex`, `PCMU`, `PCMA`, `iLBC` and `GSM`,
+    /// and `opus`, `G729` and `AMR-WB`, which the current Python SIP SIMPLE SDK (5.x) also
+    /// accepts and writes (its default list is `opus, G722, PCMU, PCMA`), so that its files load.
     ///
-    /// Read ignoring case (`pcmu`, `ilbc`, `Speex`), stored with the canonical spelling.
+    /// Read ignoring case (`pcmu`, `ilbc`, `Speex`, `amr-wb`), stored with the canonical
+    /// spelling. The defaults of the settings stay the spec's.
     ///
     /// ```
     /// use sipcfg_settings::datatypes::AudioCodec;
@@ -27,6 +30,12 @@ word_enum! {
         Ilbc = "iLBC",
         /// `GSM`.
         Gsm = "GSM",
+        /// `opus` (SDK 5.x).
+        Opus = "opus",
+        /// `G729`: G.729 (SDK 5.x).
+        G729 = "G729",
+        /// `AMR-WB`: adaptive multi-rate wideband, G.722.2 (SDK 5.x).
+        AmrWb = "AMR-WB",
     }
 }
 

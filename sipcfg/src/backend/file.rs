@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -103,17 +103,29 @@ impl fmt::Display for Encoding {
     }
 }
 
+/// The default of [`FileBackend::max_size`]: 256 MiB.
+pub const DEFAULT_MAX_SIZE: u64 = 256 * 1024 * 1024;
+
 /// Stores the document in a text file, in the format of [`file_format`](crate::file_format)
 /// (the spec's `FileBackend`).
 ///
 /// - [`load`](Backend::load) reads the file; a file that does not exist is an empty document
-///   (and is not created). Syntax errors name the file, line and column.
+///   (and is not created). Syntax errors name the file, line and column. A file larger than
+///   [`max_size`](FileBackend::max_size) (256 MiB unless set with
+///   [`with_max_size`](FileBackend::with_max_size)) is refused with
+///   [`BackendError::TooLarge`].
 /// - [`save`](Backend::save) replaces the file atomically and durably: the text is written to a
-///   new temporary file in the same directory (created exclusively, mode 0600), flushed to disk,
-///   renamed over the file and the directory is flushed too. Missing parent directories are
-///   created with mode 0700. If anything fails the previous file is left as it was and the
-///   temporary file is removed. A target that is a symbolic link is resolved: the file it points
-///   to is replaced, the link is kept.
+///   new temporary file `.NAME.PID.RANDOM.tmp` in the same directory (created exclusively),
+///   flushed to disk, renamed over the file and the directory is flushed too. The new file keeps
+///   the old one's owner and group (where the process may set them) and its mode if that is
+///   stricter than 0600; otherwise, and for a new file, the mode is 0600. Missing parent
+///   directories are created with mode 0700. If anything fails the previous file is left as it
+///   was and the temporary file is removed; temporary files left by processes that no longer
+///   exist (killed during a save) are removed by the next save. A target that is a symbolic
+///   link is resolved: the file it points to is replaced, the link is kept.
+/// - A path that is (or leads to) a directory, a FIFO, a device or a socket is neither read nor
+///   replaced: [`BackendError::NotARegularFile`]. Opening never blocks (a FIFO with no writer
+///   is refused at once).
 ///
 /// Every I/O error names the path and the operating system's error.
 ///
@@ -131,11 +143,14 @@ impl fmt::Display for Encoding {
 /// assert_eq!(std::fs::read_to_string(backend.path()).unwrap(), "user_agent = \"demo client\"\n");
 /// assert_eq!(backend.load().unwrap(), data);
 /// ```
+///
+/// Its `Debug` shows the path, encoding and size limit, never the document.
 #[derive(Debug, Clone)]
 pub struct FileBackend {
     path: PathBuf,
     encoding: Encoding,
     lock_timeout: Duration,
+    max_size: u64,
 }
 
 /// How long a save waits for another program's save to finish before it gives up with
@@ -154,13 +169,36 @@ impl FileBackend {
             path: path.into(),
             encoding,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            max_size: DEFAULT_MAX_SIZE,
         }
     }
 
     /// The same backend, waiting at most `timeout` for the save lock (default
     /// [`DEFAULT_LOCK_TIMEOUT`]). Saves hold the lock only while they read, merge and write.
+    #[must_use]
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// This backend with another limit on the size of the file it loads, in bytes (the default
+    /// is [`DEFAULT_MAX_SIZE`], 256 MiB). A larger file fails to load with
+    /// [`BackendError::TooLarge`]; saving is not limited.
+    ///
+    /// ```
+    /// use sipcfg::backend::{Backend, FileBackend};
+    /// use sipcfg::BackendError;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("config");
+    /// std::fs::write(&path, "a = 1\nb = 2\n").unwrap();
+    /// let backend = FileBackend::new(&path).with_max_size(8);
+    /// assert_eq!(backend.max_size(), 8);
+    /// assert!(matches!(backend.load(), Err(BackendError::TooLarge { size: 12, limit: 8, .. })));
+    /// ```
+    #[must_use]
+    pub fn with_max_size(mut self, bytes: u64) -> Self {
+        self.max_size = bytes;
         self
     }
 
@@ -172,6 +210,11 @@ impl FileBackend {
     /// The encoding of the file.
     pub fn encoding(&self) -> Encoding {
         self.encoding
+    }
+
+    /// The largest file, in bytes, that [`load`](Backend::load) reads.
+    pub fn max_size(&self) -> u64 {
+        self.max_size
     }
 
     /// Locks the file against other processes that lock it too, until the returned guard is
@@ -329,13 +372,45 @@ fn io_error(operation: &'static str, path: &Path) -> impl FnOnce(io::Error) -> B
 }
 
 impl FileBackend {
-    /// The bytes of the file, or `None` if it does not exist.
+    /// Reads the bytes of the file, or `None` if it does not exist (a dangling symbolic link
+    /// included).
+    ///
+    /// Hardened against hostile paths: a path that is (or leads to) anything but a regular file
+    /// is refused without being read ([`BackendError::NotARegularFile`]; a device is looked at
+    /// with `stat` and never opened), the file is opened with `O_NONBLOCK | O_NOCTTY` so that a
+    /// FIFO swapped in after the look cannot block, and what was opened is checked again with
+    /// `fstat`. A file over [`max_size`](FileBackend::max_size) is refused by its size, and the
+    /// read itself stops one byte past the limit (for a file that grows while it is read).
     fn read_file(&self) -> Result<Option<Vec<u8>>, BackendError> {
-        match fs::read(&self.path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io_error("read", &self.path)(error)),
+        match fs::metadata(&self.path) {
+            Ok(metadata) => self.check_regular(&metadata)?,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(io_error("read", &self.path)(error)),
         }
+        let file = match open_for_reading(&self.path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(io_error("open", &self.path)(error)),
+        };
+        // What was opened, which is not necessarily what was looked at.
+        let metadata = file.metadata().map_err(io_error("read", &self.path))?;
+        self.check_regular(&metadata)?;
+        if metadata.len() > self.max_size {
+            return Err(self.too_large(metadata.len()));
+        }
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(usize::try_from(metadata.len()).unwrap_or(0))
+            .map_err(|_| self.too_large(metadata.len()))?;
+        (&file)
+            .take(self.max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io_error("read", &self.path))?;
+        let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if read > self.max_size {
+            return Err(self.too_large(read));
+        }
+        Ok(Some(bytes))
     }
 
     fn parse(&self, bytes: Option<&[u8]>) -> Result<Data, BackendError> {
@@ -345,7 +420,15 @@ impl FileBackend {
         }
     }
 
-    /// Replaces the file with `bytes`, atomically and durably.
+    /// Replaces the file with `bytes`, atomically and durably (see the type's documentation):
+    /// a temporary file beside the target, with the target's owner, group and (stricter) mode,
+    /// flushed, renamed over the target, and the directory flushed.
+    ///
+    /// Refuses a target that is not a regular file ([`BackendError::NotARegularFile`]: a device
+    /// behind a symbolic link is never replaced by a regular file) and a symbolic link whose
+    /// target's directory does not exist ([`BackendError::DanglingSymlink`]). Before creating
+    /// its temporary file it removes the temporary files of this configuration file left by
+    /// processes that no longer exist. On every error the temporary file is removed.
     fn write_file(&self, bytes: &[u8]) -> Result<(), BackendError> {
         let target = resolve_symlink(&self.path);
         let file_name = target.file_name().ok_or_else(|| BackendError::Io {
@@ -357,19 +440,38 @@ impl FileBackend {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        let existing = match fs::symlink_metadata(&target) {
+            Ok(metadata) => {
+                if let Some(kind) = irregular_kind(&metadata) {
+                    return Err(BackendError::NotARegularFile {
+                        path: self.path.clone(),
+                        target,
+                        kind,
+                    });
+                }
+                Some(metadata)
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                // A dangling link: its target is created, but never its directories.
+                if target != self.path && !dir.is_dir() {
+                    return Err(BackendError::DanglingSymlink {
+                        path: self.path.clone(),
+                        target,
+                    });
+                }
+                None
+            }
+            Err(error) => return Err(io_error("write", &target)(error)),
+        };
         create_dir_all(&dir).map_err(io_error("create the directory", &dir))?;
 
-        // `.NAME.XXXXXX.tmp`, so that a stray temporary file shows what it was for (a name
-        // too long for that gets a fixed prefix).
-        let mut prefix = std::ffi::OsString::from(".");
-        if file_name.len() <= 200 {
-            prefix.push(file_name);
-            prefix.push(".");
-        } else {
-            prefix.push("sipcfg.");
-        }
+        let prefix = temp_prefix(file_name);
+        remove_stale_temp_files(&dir, &prefix);
+
+        let mut own_prefix = prefix;
+        own_prefix.push(format!("{}.", std::process::id()));
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
+        builder.prefix(&own_prefix).suffix(".tmp");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -379,6 +481,13 @@ impl FileBackend {
         let mut temp = builder
             .tempfile_in(&dir)
             .map_err(io_error("create a temporary file in", &dir))?;
+        #[cfg(unix)]
+        if let Some(existing) = &existing {
+            keep_owner_and_mode(temp.as_file(), existing)
+                .map_err(io_error("set the owner and mode of", temp.path()))?;
+        }
+        #[cfg(not(unix))]
+        let _ = existing;
         temp.write_all(bytes)
             .map_err(io_error("write the new contents of", &target))?;
         temp.as_file()
@@ -389,6 +498,187 @@ impl FileBackend {
         sync_dir(&dir).map_err(io_error("flush the directory", &dir))?;
         Ok(())
     }
+
+    /// Refuses what is not a regular file.
+    fn check_regular(&self, metadata: &fs::Metadata) -> Result<(), BackendError> {
+        match irregular_kind(metadata) {
+            None => Ok(()),
+            Some(kind) => Err(BackendError::NotARegularFile {
+                path: self.path.clone(),
+                target: resolve_symlink(&self.path),
+                kind,
+            }),
+        }
+    }
+
+    fn too_large(&self, size: u64) -> BackendError {
+        BackendError::TooLarge {
+            path: self.path.clone(),
+            size,
+            limit: self.max_size,
+        }
+    }
+}
+
+/// What a file is if it is not a regular file (`None` for a regular file). `metadata` from
+/// `symlink_metadata` may be a symbolic link: one that [`resolve_symlink`] could not follow.
+fn irregular_kind(metadata: &fs::Metadata) -> Option<&'static str> {
+    let file_type = metadata.file_type();
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a directory");
+    }
+    if file_type.is_symlink() {
+        return Some("a symbolic link that cannot be followed (a loop, or more than 40 links)");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Opens `path` for reading without blocking (a FIFO) and without taking a terminal as the
+/// controlling terminal.
+#[cfg(unix)]
+fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok(fs::File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// The start of the temporary file names of the file `file_name`: `.NAME.` (so that a stray
+/// one shows what it was for), or `.sipcfg-HASH.` for a name too long for that. A temporary
+/// file is `PREFIX` + `PID.RANDOM.tmp`.
+fn temp_prefix(file_name: &std::ffi::OsStr) -> std::ffi::OsString {
+    let mut prefix = std::ffi::OsString::from(".");
+    if file_name.len() <= 200 {
+        prefix.push(file_name);
+        prefix.push(".");
+    } else {
+        // FNV-1a: stable across builds, unlike the standard library's hasher.
+        let hash = file_name
+            .as_encoded_bytes()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+        prefix.push(format!("sipcfg-{hash:016x}."));
+    }
+    prefix
+}
+
+/// The process id in `name` if it is a temporary file name of this configuration file:
+/// exactly `PREFIX` + decimal pid + `.` + 1 to 16 ASCII letters and digits + `.tmp`.
+fn temp_file_pid(name: &std::ffi::OsStr, prefix: &std::ffi::OsStr) -> Option<u32> {
+    let rest = name
+        .as_encoded_bytes()
+        .strip_prefix(prefix.as_encoded_bytes())?
+        .strip_suffix(b".tmp")?;
+    let dot = rest.iter().position(|&byte| byte == b'.')?;
+    let (pid, random) = (rest.get(..dot)?, rest.get(dot + 1..)?);
+    let pid_ok = !pid.is_empty()
+        && pid.len() <= 10
+        && pid.first() != Some(&b'0')
+        && pid.iter().all(u8::is_ascii_digit);
+    let random_ok =
+        (1..=16).contains(&random.len()) && random.iter().all(u8::is_ascii_alphanumeric);
+    if !(pid_ok && random_ok) {
+        return None;
+    }
+    std::str::from_utf8(pid).ok()?.parse().ok()
+}
+
+/// Removes the temporary files of this configuration file (names from [`temp_prefix`]) in `dir`
+/// whose process no longer exists: saves killed before their rename. Best effort: a file that
+/// cannot be removed stays, and the save goes on. Files of this process and of live processes
+/// are never touched, nor anything that is not a regular file.
+fn remove_stale_temp_files(dir: &Path, prefix: &std::ffi::OsStr) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let Some(pid) = temp_file_pid(&entry.file_name(), prefix) else {
+            continue;
+        };
+        if pid == own || process_exists(pid) {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|file_type| file_type.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a process with this id exists (`kill(pid, 0)`; one of another user exists too).
+#[cfg(unix)]
+fn process_exists(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Without a way to ask, every process is taken to exist: nothing is removed.
+#[cfg(not(unix))]
+fn process_exists(_pid: u32) -> bool {
+    true
+}
+
+/// Gives the new file `file` the owner and group of the file it replaces, where the process may
+/// (root may; another user may only choose among its own groups: `EPERM` is not an error), and
+/// its mode if that is stricter than 0600 (0400 stays 0400, 0644 becomes 0600).
+#[cfg(unix)]
+fn keep_owner_and_mode(file: &fs::File, existing: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::{fchown, MetadataExt, PermissionsExt};
+    let current = file.metadata()?;
+    if current.uid() != existing.uid() || current.gid() != existing.gid() {
+        match fchown(file, Some(existing.uid()), Some(existing.gid())) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
+                // Not root: the group alone may still be allowed.
+                if current.gid() != existing.gid() {
+                    let _ = fchown(file, None, Some(existing.gid()));
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let mode = existing.mode() & 0o7777;
+    if mode & !0o600 == 0 && mode != 0o600 {
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
 }
 
 impl Backend for FileBackend {

@@ -18,7 +18,7 @@
 mod file;
 mod memory;
 
-pub use file::{Encoding, FileBackend, FileLock, LockMode, DEFAULT_LOCK_TIMEOUT};
+pub use file::{Encoding, FileBackend, FileLock, LockMode, DEFAULT_LOCK_TIMEOUT, DEFAULT_MAX_SIZE};
 pub use memory::MemoryBackend;
 
 use std::hash::{Hash, Hasher};
