@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
 
+use super::completion;
 use super::exit::EXIT_STATUS_HELP;
 
 const ABOUT: &str = "Show and change the SIP SIMPLE settings and accounts";
@@ -67,21 +68,55 @@ pub struct Args {
     #[arg(long)]
     pub show_passwords: bool,
 
+    /// Print every warning about the configuration file (without it: the first 5 and a count)
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
     /// Machine-readable output (JSON) for show, list, get and describe
     #[arg(long)]
     pub json: bool,
 
+    /// Read the password from standard input (one line), for add and for set of auth.password
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Do not ask for confirmation (delete ALL)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// show: only the settings that differ from their defaults
+    #[arg(long)]
+    pub changed: bool,
+
+    /// Print the completion script for SHELL (bash, zsh, fish) and exit
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<clap_complete::Shell>,
+
     /// The command: show, get, set, describe (general and accounts); list, add, delete, default
     /// (accounts)
-    #[arg(value_name = "COMMAND")]
-    pub command: String,
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        hide_possible_values = true,
+        value_parser = completion::words(completion::command_words)
+    )]
+    pub command: Option<String>,
 
     /// The command's arguments (use `--` before an argument that starts with `-`)
-    #[arg(value_name = "ARGS")]
+    #[arg(
+        value_name = "ARGS",
+        hide_possible_values = true,
+        value_parser = completion::words(completion::argument_words)
+    )]
     pub args: Vec<String>,
 }
 
 impl Args {
+    /// The command (empty only when `--completions` is given).
+    pub fn command_name(&self) -> &str {
+        self.command.as_deref().unwrap_or_default()
+    }
+
     /// The configuration directory: `-c DIR`, else `~/.sipclient` (None if the home directory
     /// is not known).
     pub fn config_directory(&self) -> Option<PathBuf> {
@@ -144,7 +179,7 @@ mod tests {
             "--show-passwords",
         ]);
         assert!(args.account && args.json && args.show_passwords);
-        assert_eq!(args.command, "show");
+        assert_eq!(args.command_name(), "show");
         assert_eq!(args.args, ["user@x"]);
     }
 }
