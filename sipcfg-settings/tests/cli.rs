@@ -156,7 +156,7 @@ fn help_lists_the_commands_and_the_exit_statuses() {
         "--config-directory",
         "--show-passwords",
         "--json",
-        "add USER@DOMAIN PASSWORD",
+        "add USER@DOMAIN [PASSWORD|-]",
         "describe KEY",
         "Exit status:",
         "0  done",

@@ -127,7 +127,7 @@ fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
 }
 
 fn add(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
-    context.expect_args(2, 2, "sip-settings --account add USER@DOMAIN PASSWORD")?;
+    context.expect_args(2, 2, "sip-settings --account add USER@DOMAIN [PASSWORD|-]")?;
     let (id, password) = (&context.args.args[0], &context.args.args[1]);
     let default_before = accounts.default_account();
     let first_sip_account = !accounts
