@@ -46,7 +46,8 @@ make_config() {
     }' > "$dir/config"
 }
 
-# Runs sip-settings with `time -v`; prints "seconds peak-KiB".
+# Runs sip-settings with `time -v`; prints "wall-seconds cpu-seconds peak-KiB" (CPU: user +
+# system; on a shared machine the wall time also counts waiting for a core).
 measure() {
     local dir=$1
     shift
@@ -57,12 +58,14 @@ measure() {
     }
     awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0;
                     for (i = 1; i <= n; i++) s = s * 60 + t[i]; secs = s }
+                /User time \(seconds\)/ { cpu += $2 }
+                /System time \(seconds\)/ { cpu += $2 }
                 /Maximum resident set size/ { kib = $2 }
-                END { printf "%.2f %d", secs, kib }' "$work/time"
+                END { printf "%.2f %.2f %d", secs, cpu, kib }' "$work/time"
 }
 
-echo "| accounts | values | file | command | time | peak memory | memory / file |"
-echo "|---|---|---|---|---|---|---|"
+echo "| accounts | values | file | command | wall time | CPU time | peak memory | memory / file |"
+echo "|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
     for kind in good bad; do
         dir="$work/$n-$kind"
@@ -70,11 +73,11 @@ for n in "${sizes[@]}"; do
         bytes=$(stat -c %s "$dir/config")
         for command in "-a list" "-a set user1@example.com display_name=Changed" "-g show"; do
             # shellcheck disable=SC2086
-            read -r secs kib <<< "$(measure "$dir" $command)"
+            read -r secs cpu kib <<< "$(measure "$dir" $command)"
             awk -v n="$n" -v kind="$kind" -v bytes="$bytes" -v cmd="$command" -v secs="$secs" \
-                -v kib="$kib" 'BEGIN {
-                printf "| %d | %s | %.1f MB | `%s` | %.2f s | %.0f MB | %.1f |\n",
-                    n, (kind == "bad" ? "refused" : "accepted"), bytes / 1e6, cmd, secs,
+                -v cpu="$cpu" -v kib="$kib" 'BEGIN {
+                printf "| %d | %s | %.1f MB | `%s` | %.2f s | %.2f s | %.0f MB | %.1f |\n",
+                    n, (kind == "bad" ? "refused" : "accepted"), bytes / 1e6, cmd, secs, cpu,
                     kib / 1024, kib * 1024 / bytes }'
         done
     done

@@ -215,3 +215,83 @@ fn read_password(args: &Args, input: &mut dyn Input, what: &str) -> Result<Strin
     }
     Ok(first)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::exit::Status;
+
+    fn args(argv: &[&str]) -> Args {
+        Args::try_parse_from(std::iter::once("sip-settings").chain(argv.iter().copied()))
+            .expect("a valid command line")
+    }
+
+    fn secrets() -> Vec<String> {
+        vec!["auth.password".to_owned()]
+    }
+
+    #[test]
+    fn a_missing_password_is_read_from_the_input() {
+        let mut input = Lines::new(["pw", "next"]);
+        let prepared = prepare(args(&["-a", "add", "a@x.com"]), &mut input, secrets).unwrap();
+        assert_eq!(prepared.args, ["a@x.com", "pw"]);
+        // A given password is kept, and nothing is read.
+        let prepared = prepare(
+            args(&["-a", "add", "a@x.com", "given"]),
+            &mut input,
+            secrets,
+        )
+        .unwrap();
+        assert_eq!(prepared.args, ["a@x.com", "given"]);
+        assert_eq!(input.read_line().unwrap().as_deref(), Some("next"));
+    }
+
+    #[test]
+    fn a_terminal_asks_twice_and_refuses_different_answers() {
+        let mut input = Lines::new(["same", "same"]).on_terminal();
+        let prepared = prepare(args(&["-a", "add", "a@x.com", "-"]), &mut input, secrets).unwrap();
+        assert_eq!(prepared.args, ["a@x.com", "same"]);
+        let mut input = Lines::new(["one", "two"]).on_terminal();
+        let error = prepare(args(&["-a", "add", "a@x.com"]), &mut input, secrets).unwrap_err();
+        assert_eq!(error.status, Status::Invalid);
+    }
+
+    #[test]
+    fn set_reads_the_named_secret_as_a_text() {
+        let mut input = Lines::new(["None"]);
+        let prepared = prepare(
+            args(&["-a", "set", "a@x.com", "auth.password", "display_name=A"]),
+            &mut input,
+            secrets,
+        )
+        .unwrap();
+        assert_eq!(
+            prepared.args,
+            ["a@x.com", "auth.password=\\None", "display_name=A"]
+        );
+        // Settings that are not secret are left alone (set refuses them later).
+        let mut input = Lines::default();
+        let prepared = prepare(
+            args(&["-a", "set", "a@x.com", "enabled"]),
+            &mut input,
+            secrets,
+        )
+        .unwrap();
+        assert_eq!(prepared.args, ["a@x.com", "enabled"]);
+    }
+
+    #[test]
+    fn delete_all_asks_on_a_terminal_only() {
+        let mut input = Lines::new(["n"]).on_terminal();
+        let error = prepare(args(&["-a", "delete", "ALL"]), &mut input, secrets).unwrap_err();
+        assert_eq!(error.status, Status::Invalid);
+        let mut input = Lines::new(["Y"]).on_terminal();
+        assert!(prepare(args(&["-a", "delete", "ALL"]), &mut input, secrets).is_ok());
+        let mut input = Lines::default().on_terminal();
+        assert!(prepare(args(&["-a", "delete", "ALL", "-y"]), &mut input, secrets).is_ok());
+        let mut input = Lines::default();
+        assert!(prepare(args(&["-a", "delete", "ALL"]), &mut input, secrets).is_ok());
+    }
+}
