@@ -184,8 +184,20 @@ impl AccountManager {
 
     /// The account with this id, if it exists: the Bonjour account for `bonjour@local` in any
     /// case, else the SIP account whose id is `id`, else the one whose id differs from `id`
-    /// only in the case of the domain.
+    /// only in the case of the domain. `id` may be written as a SIP URI, `sip:user@domain` or
+    /// `sips:user@domain` ([`account_id`]); an id with another scheme names no account.
     pub fn get(&self, id: &str) -> Result<Option<AnyAccount>, ConfigurationError> {
+        if let Some(account) = self.get_as_stored(id)? {
+            return Ok(Some(account));
+        }
+        match account_id(id) {
+            Ok(bare) if bare != id => self.get_as_stored(bare),
+            _ => Ok(None),
+        }
+    }
+
+    /// [`get`](Self::get) without dropping a URI scheme.
+    fn get_as_stored(&self, id: &str) -> Result<Option<AnyAccount>, ConfigurationError> {
         if is_bonjour_id(id) {
             return BonjourAccount::get(&self.manager).map(|a| Some(AnyAccount::Bonjour(a)));
         }
@@ -226,7 +238,8 @@ impl AccountManager {
 
     /// Creates a new account, lets `configure` set it up, then saves it: one save, so that the
     /// account is stored complete or not at all. The id must be a SIP address (`user@domain`,
-    /// a leading `sip:` is dropped) that no account holds yet, in any case of its domain, and
+    /// a leading `sip:` or `sips:` is dropped, other URI schemes are refused: see
+    /// [`account_id`]) that no account holds yet, in any case of its domain, and
     /// not `bonjour@local` in any case; an entry of `Accounts` that is not an account
     /// ([`ignored_entries`](Self::ignored_entries)) keeps its name.
     ///
@@ -240,7 +253,8 @@ impl AccountManager {
         F: FnOnce(&Object<Account>) -> Result<(), E>,
         E: From<ConfigurationError>,
     {
-        let address = SIPAddress::new(id).map_err(|error| invalid_id(id, error))?;
+        let bare = account_id(id)?;
+        let address = SIPAddress::new(bare).map_err(|error| invalid_id(id, error))?;
         let id = address.as_str();
         if is_bonjour_id(id) {
             return Err(duplicate(BONJOUR_ID).into());
@@ -271,7 +285,7 @@ impl AccountManager {
             return Err(error.into());
         }
         // As in the reference: an enabled new account becomes the default when there is none.
-        if account.enabled() && self.named_default()?.is_none() {
+        if account.enabled() && self.default_account().is_none() {
             self.set_default_account(Some(&account.id()))?;
         }
         Ok(account)
@@ -328,42 +342,60 @@ impl AccountManager {
         settings.save()
     }
 
-    /// The default account: the one named by `SIPSimpleSettings.default_account` if it exists,
-    /// else the fallback.
+    /// The default account. One rule, which every command of `sip-settings` follows:
+    ///
+    /// - `SIPSimpleSettings.default_account` is None: there is no default account;
+    /// - it names an enabled account: that account;
+    /// - it names an account that does not exist or is disabled (the file was edited by hand,
+    ///   or the setting was changed without [`set_default_account`](Self::set_default_account)):
+    ///   the [fallback](Self::fallback_default), the first enabled account, if any.
     pub fn default_account(&self) -> Option<AnyAccount> {
         let settings = SIPSimpleSettings::get(&self.manager).ok()?;
-        let named = settings
-            .default_account()
-            .and_then(|id| self.get(&id).ok().flatten());
-        named.or_else(|| {
-            let id = self.fallback_default().ok().flatten()?;
-            self.get(&id).ok().flatten()
-        })
+        let stored = settings.default_account()?;
+        match self.get(&stored).ok().flatten() {
+            Some(account) if account.enabled() => Some(account),
+            _ => {
+                let id = self.fallback_default().ok().flatten()?;
+                self.get(&id).ok().flatten()
+            }
+        }
+    }
+
+    /// The id that [`set_default_account`](Self::set_default_account) would store for `id`, or
+    /// why `id` cannot be the default account: it must name an existing, enabled account (a
+    /// leading `sip:` or `sips:` is dropped, see [`account_id`]); None (no default account) is
+    /// always accepted. Every path that sets the default account (this manager and
+    /// `sip-settings`, `--account default` and `--general set default_account=...` alike)
+    /// checks this rule.
+    pub fn check_default_account(
+        &self,
+        id: Option<&str>,
+    ) -> Result<Option<String>, ConfigurationError> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let account = self.get(id)?.ok_or_else(|| not_found(id))?;
+        if !account.enabled() {
+            return Err(not_enabled(&account.id()));
+        }
+        Ok(Some(account.id()))
     }
 
     /// Makes `id` the default account (None: no default) and saves. The account must exist and
-    /// be enabled (as in the reference: `account ... is not enabled`);
-    /// its id is stored as the account has it (`alice@Example.COM` names `alice@example.com`).
+    /// be enabled ([`check_default_account`](Self::check_default_account); as in the
+    /// reference: `account ... is not enabled`); its id is stored as the account has it
+    /// (`alice@Example.COM` and `sip:alice@example.com` name `alice@example.com`).
     /// This also replaces a stored default that names a missing account.
     pub fn set_default_account(&self, id: Option<&str>) -> Result<(), ConfigurationError> {
-        let id = match id {
-            Some(id) => {
-                let account = self.get(id)?.ok_or_else(|| not_found(id))?;
-                if !account.enabled() {
-                    return Err(not_enabled(&account.id()));
-                }
-                Some(account.id())
-            }
-            None => None,
-        };
+        let id = self.check_default_account(id)?;
         let settings = SIPSimpleSettings::get(&self.manager)?;
         settings.set_default_account(id)?;
         settings.save()
     }
 
     /// Makes the stored `SIPSimpleSettings.default_account` agree with
-    /// [`default_account`](Self::default_account): a default that names a missing account (the
-    /// account was removed from the file by hand, say) is replaced by the
+    /// [`default_account`](Self::default_account): a default that names a missing or disabled
+    /// account (the account was removed from the file by hand, say) is replaced by the
     /// [fallback](Self::fallback_default), and one that names an account in another case of
     /// its domain by the account's id. Changes the settings object in memory only and returns
     /// whether it changed anything: the next save of `SIPSimpleSettings` stores it.
@@ -376,9 +408,9 @@ impl AccountManager {
             return Ok(false);
         };
         let repaired = match self.get(&stored)? {
-            Some(account) if account.id() == stored => return Ok(false),
-            Some(account) => Some(account.id()),
-            None => self.fallback_default()?,
+            Some(account) if account.enabled() && account.id() == stored => return Ok(false),
+            Some(account) if account.enabled() => Some(account.id()),
+            Some(_) | None => self.fallback_default()?,
         };
         settings.set_default_account(repaired)?;
         Ok(true)
@@ -403,6 +435,53 @@ impl AccountManager {
             .find(AnyAccount::enabled)
             .map(|account| account.id()))
     }
+}
+
+/// The account id that `text` names, as people write it: surrounding white space and a leading
+/// `sip:` or `sips:` URI scheme (in any case) are dropped, so that `sip:alice@example.com`,
+/// `SIPS:alice@example.com` and `alice@example.com` name the same account. Any other scheme
+/// (`tel:`, `mailto:`; a word of letters, digits, `+`, `-` and `.` that starts with a letter and
+/// ends with `:` before the `@`) is refused with an error that says so: an account id is a SIP
+/// address. The rest is not checked here (see [`SIPAddress`]).
+///
+/// ```
+/// use sipcfg_settings::account_manager::account_id;
+///
+/// assert_eq!(account_id("sip:alice@example.com")?, "alice@example.com");
+/// assert_eq!(account_id(" SIPS:alice@example.com")?, "alice@example.com");
+/// assert_eq!(account_id("alice@example.com")?, "alice@example.com");
+/// assert!(account_id("tel:+15551234@example.com").is_err());
+/// # Ok::<(), sipcfg::ConfigurationError>(())
+/// ```
+pub fn account_id(text: &str) -> Result<&str, ConfigurationError> {
+    let trimmed = text.trim();
+    let Some((scheme, rest)) = trimmed.split_once(':') else {
+        return Ok(trimmed);
+    };
+    // A colon after the `@` belongs to the domain part (a port): no scheme.
+    if scheme.contains('@') {
+        return Ok(trimmed);
+    }
+    let is_scheme = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return Ok(trimmed);
+    }
+    if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
+        return Ok(rest.trim_start());
+    }
+    Err(invalid_id(
+        text,
+        ValueError::new(format!(
+            "the URI scheme \"{scheme}:\" is not accepted: an account id is a SIP address, \
+             written user@domain, sip:user@domain or sips:user@domain"
+        )),
+    ))
 }
 
 /// Whether `id` is the Bonjour account's id, in any case.
@@ -461,7 +540,7 @@ fn follow_enabled_flag(manager: &ConfigurationManager, id: &str) -> Result<(), C
         return Ok(());
     };
     let default = accounts.named_default()?;
-    if account.enabled() && default.is_none() {
+    if account.enabled() && accounts.default_account().is_none() {
         accounts.set_default_account(Some(&account.id()))
     } else if !account.enabled() && default.is_some_and(|d| d.id() == account.id()) {
         let fallback = accounts.fallback_default()?;
@@ -760,13 +839,75 @@ mod tests {
         // In memory only, until a save.
         let (accounts, backend) = started(
             r#"{"SIPSimpleSettings": {"default_account": "B@EXAMPLE.COM"},
-                "Accounts": {"B@example.com": {}}}"#,
+                "Accounts": {"B@example.com": {"enabled": "true"}}}"#,
         );
         assert!(accounts.repair_default_account().unwrap());
         assert_eq!(backend.memory.save_count(), 0);
         let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
         assert_eq!(settings.default_account().as_deref(), Some("B@example.com"));
         assert!(!accounts.repair_default_account().unwrap());
+    }
+
+    #[test]
+    fn a_default_naming_a_disabled_account_is_the_fallback_and_none_is_no_default() {
+        let (accounts, _) = started(
+            r#"{"SIPSimpleSettings": {"default_account": "b@example.com"},
+                "Accounts": {"a@example.com": {"enabled": "true"},
+                             "b@example.com": {"enabled": "false"}}}"#,
+        );
+        assert_eq!(accounts.default_account().unwrap().id(), "a@example.com");
+        assert!(accounts.repair_default_account().unwrap());
+        let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
+        assert_eq!(settings.default_account().as_deref(), Some("a@example.com"));
+        // The rule of every setter: enabled accounts only; None is no default.
+        assert!(matches!(
+            accounts.check_default_account(Some("b@example.com")),
+            Err(ConfigurationError::Setting(_))
+        ));
+        assert!(matches!(
+            accounts.set_default_account(Some("nobody@example.com")),
+            Err(ConfigurationError::ObjectNotFound(_))
+        ));
+        accounts.set_default_account(None).unwrap();
+        assert!(accounts.default_account().is_none());
+        // A new enabled account becomes the default when there is none.
+        accounts
+            .add_with("c@example.com", |c| {
+                c.set_enabled(true)?;
+                Ok::<(), ConfigurationError>(())
+            })
+            .unwrap();
+        assert_eq!(accounts.default_account().unwrap().id(), "c@example.com");
+    }
+
+    #[test]
+    fn sip_and_sips_uris_name_accounts_and_other_schemes_are_refused() {
+        let (accounts, _) = started("{}");
+        assert_eq!(
+            accounts.add("sips:erin@example.com").unwrap().id(),
+            "erin@example.com"
+        );
+        for id in [
+            "sip:erin@example.com",
+            "SIPS:erin@Example.com",
+            " sip:erin@example.com",
+        ] {
+            assert_eq!(
+                accounts.get(id).unwrap().expect(id).id(),
+                "erin@example.com"
+            );
+        }
+        assert!(matches!(
+            accounts.add("sip:erin@example.com"),
+            Err(ConfigurationError::DuplicateId { .. })
+        ));
+        assert!(accounts.add("tel:frank@example.com").is_err());
+        assert!(accounts.get("tel:erin@example.com").unwrap().is_none());
+        // A colon after the @ is not a scheme.
+        assert_eq!(account_id("a@host:5060").unwrap(), "a@host:5060");
+        assert_eq!(account_id("1x:a@host").unwrap(), "1x:a@host");
+        accounts.delete("sips:erin@example.com").unwrap();
+        assert_eq!(ids(&accounts), ["bonjour@local"]);
     }
 
     #[test]

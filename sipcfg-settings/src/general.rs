@@ -18,8 +18,9 @@ pub const SIPSIMPLE_VERSION: &str = "0.16.2";
 #[derive(SettingsObject)]
 #[settings(id = "SIPSimpleSettings")]
 pub struct SIPSimpleSettings {
-    /// The id of the default account. Managed by the AccountManager: set it through
-    /// `AccountManager::set_default_account`, which checks that the account exists.
+    /// The id of the default account, the one that commands without an account use; None:
+    /// no default account. It must name an enabled account: change it with
+    /// `sip-settings --account default USER@DOMAIN`.
     #[setting(default = "bonjour@local")]
     pub default_account: Option<String>,
     /// The value of the User-Agent header of outgoing SIP requests and of the Server header of

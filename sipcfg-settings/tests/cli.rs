@@ -99,7 +99,8 @@ impl Config {
     fn example_account(&self) {
         assert_eq!(
             self.ok(&["-a", "add", "user@example.com", "xyz"]),
-            "Account added\n"
+            "Account user@example.com added\n\
+             Account user@example.com is now default account (it was bonjour@local)\n"
         );
         assert_eq!(
             self.ok(&[
@@ -112,7 +113,7 @@ impl Config {
                 "sip.register_interval=3600",
                 "tls.certificate=tls/user@example.com.crt",
             ]),
-            "Account updated\n"
+            "Account user@example.com updated\n"
         );
         assert_eq!(
             self.ok(&["-a", "default", "user@example.com"]),
@@ -155,7 +156,7 @@ fn help_lists_the_commands_and_the_exit_statuses() {
         "--config-directory",
         "--show-passwords",
         "--json",
-        "add USER@DOMAIN PASSWORD",
+        "add USER@DOMAIN [PASSWORD|-]",
         "describe KEY",
         "Exit status:",
         "0  done",
@@ -384,7 +385,8 @@ fn general_set_is_all_or_nothing_and_reports_every_bad_pair() {
         "TLSv1",
         "sip.tcp_port is not nillable",
         "unknown setting rtp.no_such",
-        "unknown setting sip.udp_prot (did you mean sip.udp_port?)",
+        "unknown setting sip.udp_prot (did you mean sip.udp_port",
+        "; the settings of sip: invite_timeout, tcp_port, tls_port, transport_list, udp_port",
         "rtp is a group of settings",
         "invalid value for audio.sample_rate",
         "(format: an integer from 0 to 65535",
@@ -560,7 +562,7 @@ fn the_file_after_add_set_and_default_is_the_golden_file() {
     assert_eq!(
         config.contents(),
         "Accounts:\n    user@example.com:\n        enabled = true\n        auth:\n            \
-         password = xyz\n\n\n\n"
+         password = xyz\n\n\n\nSIPSimpleSettings:\n    default_account = user@example.com\n\n"
     );
     config.example_account_after_add();
     assert_golden("cli-example-account.cfg", &config.contents());
@@ -638,10 +640,10 @@ fn show_selects_accounts_by_substring() {
     let config = Config::new();
     config.ok(&["-a", "add", "alice@example.com", "a"]);
     config.ok(&["-a", "add", "bob@example.com", "b"]);
-    // Without an account: the default account (bonjour).
+    // Without an account: the default account (the first SIP account added).
     assert!(config
         .ok(&["-a", "show"])
-        .starts_with("Account bonjour@local:\n"));
+        .starts_with("Account alice@example.com:\n"));
     let both = config.ok(&["-a", "show", "example.com"]);
     assert!(both.starts_with("Account alice@example.com:\n"));
     assert!(both.contains("\nAccount bob@example.com:\n"));
@@ -787,7 +789,7 @@ fn set_without_an_account_changes_the_default_account() {
     let config = Config::new();
     assert_eq!(
         config.ok(&["-a", "set", "display_name=Me"]),
-        "Account updated\n"
+        "Account bonjour@local (the default account) updated\n"
     );
     assert_eq!(
         config.ok(&["-a", "get", "bonjour@local", "display_name"]),
@@ -869,7 +871,7 @@ fn set_all_changes_every_account_that_has_the_setting() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "Accounts updated\n"
+        "Accounts updated (3): alice@example.com, bob@example.com, bonjour@local\n"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -949,7 +951,11 @@ fn delete_removes_an_account() {
     config.ok(&["-a", "add", "alice@example.com", "a"]);
     config.ok(&["-a", "add", "bob@example.com", "b"]);
     config.ok(&["-a", "default", "bob"]);
-    assert_eq!(config.ok(&["-a", "delete", "bob"]), "Account deleted\n");
+    assert_eq!(
+        config.ok(&["-a", "delete", "bob"]),
+        "Account bob@example.com deleted\n\
+         Account alice@example.com is now default account (it was bob@example.com)\n"
+    );
     let file = config.contents();
     assert!(!file.contains("bob"), "{file}");
     // The default falls back to the first enabled account.
@@ -972,7 +978,11 @@ fn delete_all_removes_every_sip_account() {
     let config = Config::new();
     config.ok(&["-a", "add", "alice@example.com", "a"]);
     config.ok(&["-a", "add", "bob@example.com", "b"]);
-    assert_eq!(config.ok(&["-a", "delete", "ALL"]), "Accounts deleted\n");
+    assert_eq!(
+        config.ok(&["-a", "delete", "ALL"]),
+        "Accounts deleted (2): alice@example.com, bob@example.com\n\
+         Account bonjour@local is now default account (it was alice@example.com)\n"
+    );
     assert_eq!(
         config.ok(&["-a", "list"]),
         "Accounts:\n  bonjour@local (enabled) - default_account\n"
@@ -1128,12 +1138,16 @@ fn parallel_adds_all_survive() {
         .collect();
     for output in in_parallel(&config, &runs) {
         assert!(output.status.success(), "{output:?}");
-        assert_eq!(String::from_utf8_lossy(&output.stdout), "Account added\n");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.starts_with("Account user") && stdout.contains("@example.com added\n"),
+            "{stdout}"
+        );
     }
     let list = config.ok(&["-a", "list"]);
     for n in 0..10 {
         assert!(
-            list.contains(&format!("  user{n}@example.com (enabled)\n")),
+            list.contains(&format!("  user{n}@example.com (enabled)")),
             "user{n} lost:\n{list}"
         );
     }
@@ -1274,9 +1288,10 @@ fn control_characters_are_escaped_in_every_human_output() {
 fn an_account_id_with_an_equals_sign_can_be_changed() {
     let config = Config::new();
     config.ok(&["-a", "add", "a=b@example.com", "x"]);
+    config.ok(&["-a", "default", "bonjour@local"]);
     assert_eq!(
         config.ok(&["-a", "set", "a=b@example.com", "display_name=AB"]),
-        "Account updated\n"
+        "Account a=b@example.com updated\n"
     );
     assert_eq!(
         config.ok(&["-a", "get", "a=b@example.com", "display_name"]),
@@ -1327,8 +1342,8 @@ fn domains_are_compared_in_any_case_and_bonjour_is_reserved() {
     config.ok(&["-a", "add", "Alice@example.com", "c"]);
     assert_eq!(
         config.ok(&["-a", "list"]),
-        "Accounts:\n  Alice@example.com (enabled)\n  alice@Example.COM (enabled)\n  \
-         bonjour@local (enabled) - default_account\n"
+        "Accounts:\n  Alice@example.com (enabled)\n  alice@Example.COM (enabled) - \
+         default_account\n  bonjour@local (enabled)\n"
     );
 }
 
@@ -1407,7 +1422,8 @@ fn show_without_a_default_account_fails_as_get_and_set_do() {
     config.ok(&["-a", "delete", "alice"]);
     // No enabled account is left to be the default.
     assert_eq!(config.ok(&["-g", "get", "default_account"]), "None\n");
-    let expected = "sip-settings: there is no default account: name the account (user@domain)\n";
+    let expected = "sip-settings: there is no default account: name the account (user@domain), \
+                    or choose the default with sip-settings --account default USER@DOMAIN\n";
     assert_eq!(config.fails(&["-a", "show"], INVALID), expected);
     assert_eq!(config.fails(&["--json", "-a", "show"], INVALID), expected);
     assert_eq!(config.fails(&["-a", "get", "enabled"], INVALID), expected);
@@ -1559,4 +1575,300 @@ fn a_file_starting_with_a_byte_order_mark_loads_its_first_section() {
     )
     .expect("write");
     assert_eq!(config.ok(&["-g", "get", "user_agent"]), "from-the-file\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12: the tool as people use it
+
+#[test]
+fn a_disabled_account_never_becomes_the_default_whatever_the_path() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    config.ok(&["-a", "add", "bob@Example.org", "b"]);
+    config.ok(&["-a", "set", "bob", "enabled=false"]);
+    let before = config.bytes();
+    let expected = "account bob@Example.org is not enabled";
+    let stderr = config.fails(&["-a", "default", "bob"], INVALID);
+    assert!(stderr.contains(expected), "{stderr}");
+    let stderr = config.fails(&["-g", "set", "default_account=bob@Example.org"], INVALID);
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(stderr.contains("enabled=true"), "says how: {stderr}");
+    assert_eq!(config.bytes(), before, "nothing was written");
+    assert!(config
+        .ok(&["-a", "list"])
+        .contains("  alice@example.com (enabled) - default_account\n"));
+    // DEFAULT is the Bonjour account: refused too while it is disabled.
+    config.ok(&["-a", "set", "bonjour@local", "enabled=false"]);
+    let stderr = config.fails(&["-g", "set", "default_account=DEFAULT"], INVALID);
+    assert!(
+        stderr.contains("account bonjour@local is not enabled"),
+        "{stderr}"
+    );
+    // A file edited by hand to name a disabled account: the fallback, everywhere.
+    let text = config.contents().replace(
+        "default_account = alice@example.com",
+        "default_account = bob@Example.org",
+    );
+    std::fs::write(config.file(), text).expect("write");
+    assert_eq!(
+        config.ok(&["-g", "get", "default_account"]),
+        "alice@example.com\n"
+    );
+    assert!(config
+        .ok(&["-a", "list"])
+        .contains("  alice@example.com (enabled) - default_account\n"));
+}
+
+#[test]
+fn none_means_no_default_account_in_every_command() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    assert_eq!(
+        config.ok(&["-g", "set", "default_account=None"]),
+        "SIP SIMPLE general settings updated\n"
+    );
+    assert_eq!(config.ok(&["-g", "get", "default_account"]), "None\n");
+    assert!(config
+        .ok(&["-g", "show"])
+        .contains("+-- default_account = None\n"));
+    assert!(!config.ok(&["-a", "list"]).contains("default_account"));
+    let list = config.json(&["-a", "list"]);
+    let defaults: Vec<&Json> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|account| account["default"] == true)
+        .collect();
+    assert!(defaults.is_empty(), "{list}");
+    assert_eq!(
+        config.json(&["-g", "get", "default_account"])["value"],
+        Json::Null
+    );
+    let stderr = config.fails(&["-a", "show"], INVALID);
+    assert!(stderr.contains("there is no default account"), "{stderr}");
+    assert!(
+        stderr.contains("sip-settings --account default USER@DOMAIN"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sip_and_sips_uris_name_accounts_everywhere() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "sip:dave@example.com", "d"]);
+    config.ok(&["-a", "add", "SIPS:erin@example.com", "e"]);
+    assert_eq!(
+        config.ok(&["-a", "list"]),
+        "Accounts:\n  dave@example.com (enabled) - default_account\n  \
+         erin@example.com (enabled)\n  bonjour@local (enabled)\n"
+    );
+    assert!(config
+        .ok(&["-a", "show", "sips:erin@example.com"])
+        .starts_with("Account erin@example.com:\n"));
+    config.ok(&["-a", "set", "sip:erin@example.com", "display_name=Erin"]);
+    assert_eq!(
+        config.ok(&["-a", "get", "sips:erin@example.com", "display_name"]),
+        "Erin\n"
+    );
+    assert_eq!(
+        config.ok(&["-a", "default", "sip:erin@example.com"]),
+        "Account erin@example.com is now default account\n"
+    );
+    config.ok(&["-g", "set", "default_account=sips:dave@example.com"]);
+    assert_eq!(
+        config.ok(&["-g", "get", "default_account"]),
+        "dave@example.com\n"
+    );
+    assert!(config
+        .ok(&["-a", "delete", "sip:dave@example.com"])
+        .starts_with("Account dave@example.com deleted\n"));
+    // The same account again, with a scheme: it exists.
+    assert_eq!(
+        config.fails(&["-a", "add", "sip:erin@example.com", "x"], INVALID),
+        "sip-settings: Account erin@example.com already exists\n"
+    );
+    // Other schemes are refused, saying why.
+    let stderr = config.fails(&["-a", "add", "tel:frank@example.com", "x"], INVALID);
+    assert!(
+        stderr.contains("the URI scheme \"tel:\" is not accepted"),
+        "{stderr}"
+    );
+    let stderr = config.fails(&["-a", "show", "mailto:erin@example.com"], INVALID);
+    assert!(
+        stderr.contains("the URI scheme \"mailto:\" is not accepted"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_proxy_may_be_written_as_a_sip_uri() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", "a"]);
+    let get = |config: &Config| config.ok(&["-a", "get", "alice", "sip.outbound_proxy"]);
+    config.ok(&[
+        "-a",
+        "set",
+        "alice",
+        "sip.outbound_proxy=sip:proxy.example.com",
+    ]);
+    assert_eq!(get(&config), "proxy.example.com:5060;transport=udp\n");
+    config.ok(&[
+        "-a",
+        "set",
+        "alice",
+        "sip.outbound_proxy=sips:proxy.example.com:5061",
+    ]);
+    assert_eq!(get(&config), "proxy.example.com:5061;transport=tls\n");
+    config.ok(&[
+        "-a",
+        "set",
+        "alice",
+        "sip.outbound_proxy=SIP:p.example.com;transport=tcp",
+    ]);
+    assert_eq!(get(&config), "p.example.com:5060;transport=tcp\n");
+    // The host called sip, at a port: no scheme.
+    config.ok(&["-a", "set", "alice", "sip.outbound_proxy=sip:5070"]);
+    assert_eq!(get(&config), "sip:5070;transport=udp\n");
+    // sips: over another transport is refused, all or nothing.
+    let stderr = config.fails(
+        &[
+            "-a",
+            "set",
+            "alice",
+            "display_name=X",
+            "sip.outbound_proxy=sips:p.example.com;transport=udp",
+        ],
+        INVALID,
+    );
+    assert_eq!(
+        stderr,
+        "sip-settings: alice@example.com: invalid value for sip.outbound_proxy: a sips: URI is \
+         reached over TLS, not transport=udp (write sip: instead), found \
+         \"sips:p.example.com;transport=udp\"\nsip-settings: nothing was changed\n"
+    );
+    assert_eq!(config.ok(&["-a", "get", "alice", "display_name"]), "None\n");
+}
+
+#[test]
+fn messages_name_the_accounts_and_the_first_sip_account_becomes_the_default() {
+    let config = Config::new();
+    assert_eq!(
+        config.ok(&["-a", "add", "alice@example.com", "a"]),
+        "Account alice@example.com added\n\
+         Account alice@example.com is now default account (it was bonjour@local)\n"
+    );
+    assert_eq!(
+        config.ok(&["-a", "set", "display_name=Alice"]),
+        "Account alice@example.com (the default account) updated\n"
+    );
+    assert_eq!(
+        config.ok(&["-a", "get", "alice", "display_name"]),
+        "Alice\n"
+    );
+    assert_eq!(
+        config.ok(&["-a", "get", "bonjour@local", "display_name"]),
+        "None\n"
+    );
+    // The second account does not take over.
+    assert_eq!(
+        config.ok(&["-a", "add", "bob@example.com", "b"]),
+        "Account bob@example.com added\n"
+    );
+    assert_eq!(
+        config.ok(&["-a", "set", "alice", "enabled=false"]),
+        "Account alice@example.com updated\n\
+         Account bob@example.com is now default account (it was alice@example.com)\n"
+    );
+    // Many accounts: counted, the first few named.
+    for n in 0..6 {
+        config.ok(&["-a", "add", &format!("u{n}@example.com"), "x"]);
+    }
+    assert_eq!(
+        config.ok(&["-a", "set", "ALL", "rtp.inband_dtmf=true"]),
+        "Accounts updated (9): alice@example.com, bob@example.com, u0@example.com, \
+         u1@example.com, u2@example.com and 4 more\n"
+    );
+}
+
+#[test]
+fn an_empty_password_is_shown_as_empty() {
+    let config = Config::new();
+    config.ok(&["-a", "add", "alice@example.com", ""]);
+    let show = config.ok(&["-a", "show", "alice"]);
+    assert!(show.contains("+-- password = \"\" (empty)\n"), "{show}");
+    assert!(!show.contains("********"), "{show}");
+    assert_eq!(config.ok(&["-a", "get", "alice", "auth.password"]), "\n");
+    let json = config.json(&["-a", "get", "alice", "auth.password"]);
+    assert_eq!(json["value"], "");
+    let describe = config.ok(&["-a", "describe", "alice", "auth.password"]);
+    assert!(
+        describe.contains("value:          \"\" (empty)\n"),
+        "{describe}"
+    );
+    // A password that is not empty stays masked.
+    config.ok(&["-a", "add", "bob@example.com", "secret"]);
+    assert_eq!(
+        config.ok(&["-a", "get", "bob", "auth.password"]),
+        "********\n"
+    );
+}
+
+/// A configuration file of `n` accounts whose SRTP mode sipcfg refuses.
+fn refused_values(n: usize) -> String {
+    let mut text = String::from("Accounts:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "    user{i}@example.com:\n        enabled = true\n        rtp:\n            \
+             srtp_encryption = bogus\n\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn many_warnings_are_summarised_unless_verbose() {
+    let config = Config::new();
+    std::fs::write(config.file(), refused_values(8)).expect("write");
+    let output = config.cmd().args(["-a", "list"]).output().expect("run");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 6, "{stderr}");
+    assert!(lines[..5]
+        .iter()
+        .all(|line| line
+            .contains("ignoring the stored value of rtp.srtp_encryption (kept in the file)")));
+    assert_eq!(
+        lines[5],
+        "sip-settings: warning: 3 more warnings about the configuration file (8 in all; \
+         --verbose shows every one)"
+    );
+    let output = config
+        .cmd()
+        .args(["-a", "list", "--verbose"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 8, "{stderr}");
+    for i in 0..8 {
+        assert!(
+            stderr.contains(&format!("Account user{i}@example.com:")),
+            "{stderr}"
+        );
+    }
+    // Five or fewer: all of them, no count.
+    std::fs::write(config.file(), refused_values(5)).expect("write");
+    let output = config.cmd().args(["-a", "list"]).output().expect("run");
+    assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 5);
+}
+
+#[test]
+fn the_default_account_description_speaks_of_the_tool() {
+    let config = Config::new();
+    let describe = config.ok(&["-g", "describe", "default_account"]);
+    assert!(
+        describe.contains("sip-settings --account default USER@DOMAIN"),
+        "{describe}"
+    );
+    assert!(!describe.contains("AccountManager"), "{describe}");
 }

@@ -8,7 +8,8 @@ use super::escape::escape_control;
 use super::exit::{CliError, Status};
 use super::general::{bare_value, lookup};
 use super::values::{self, Pair};
-use super::{describe, json, tree, Context};
+use super::{describe, json, Context, PROGRAM};
+use crate::account_manager::account_id;
 use crate::{Account, AccountManager, AnyAccount};
 
 /// The account argument that selects every account.
@@ -16,7 +17,7 @@ const ALL: &str = "ALL";
 
 /// Runs an account command.
 pub(crate) fn run(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
-    match context.args.command.as_str() {
+    match context.args.command_name() {
         "list" => list(context, accounts),
         "add" => add(context, accounts),
         "delete" => delete(context, accounts),
@@ -41,6 +42,8 @@ fn select(accounts: &AccountManager, arg: &str) -> Result<Vec<AnyAccount>, CliEr
     if let Some(exact) = accounts.get(arg)? {
         return Ok(vec![exact]);
     }
+    // `sip:alice` selects as `alice` does; other URI schemes are refused.
+    let arg = account_id(arg).map_err(CliError::from)?;
     Ok(accounts
         .accounts()?
         .into_iter()
@@ -71,7 +74,10 @@ fn default_account(accounts: &AccountManager) -> Result<AnyAccount, CliError> {
 }
 
 fn no_default_account() -> CliError {
-    CliError::invalid("there is no default account: name the account (user@domain)")
+    CliError::invalid(format!(
+        "there is no default account: name the account (user@domain), or choose the default \
+         with {PROGRAM} --account default USER@DOMAIN"
+    ))
 }
 
 /// Whether there is no account at all to show: no SIP account, and the Bonjour account (which
@@ -121,16 +127,21 @@ fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
 }
 
 fn add(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
-    context.expect_args(2, 2, "sip-settings --account add USER@DOMAIN PASSWORD")?;
+    context.expect_args(2, 2, "sip-settings --account add USER@DOMAIN [PASSWORD|-]")?;
     let (id, password) = (&context.args.args[0], &context.args.args[1]);
+    let default_before = accounts.default_account();
+    let first_sip_account = !accounts
+        .accounts()?
+        .iter()
+        .any(|account| !account.is_bonjour());
     // Created, configured and saved at once: never stored without its password.
     let added = accounts.add_with(id, |account| {
         account.auth().set_password(password.as_str())?;
         account.set_enabled(true)?;
         Ok::<(), ConfigurationError>(())
     });
-    match added {
-        Ok(_) => {}
+    let added = match added {
+        Ok(account) => account.id(),
         Err(ConfigurationError::DuplicateId { id, .. }) => {
             return Err(CliError::invalid(format!("Account {id} already exists")));
         }
@@ -141,10 +152,61 @@ fn add(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
         }
         Err(ConfigurationError::InvalidKey(message)) => return Err(CliError::invalid(message)),
         Err(error) => return Err(error.into()),
+    };
+    context.line(format!("Account {} added", escape_control(&added)));
+    // The first SIP account takes over from the Bonjour account as the default: commands
+    // without an account then change the account just added, as people expect.
+    if first_sip_account && default_before.as_ref().is_some_and(AnyAccount::is_bonjour) {
+        accounts.set_default_account(Some(&added))?;
     }
-    context.line("Account added");
+    default_changed(context, accounts, default_before.as_ref());
     Ok(())
 }
+
+/// After a command that may change the default account: says so if it did.
+fn default_changed(
+    context: &mut Context<'_>,
+    accounts: &AccountManager,
+    before: Option<&AnyAccount>,
+) {
+    let before = before.map(AnyAccount::id);
+    let after = accounts.default_account().map(|account| account.id());
+    if before == after {
+        return;
+    }
+    match (after, before) {
+        (Some(after), Some(before)) => context.line(format!(
+            "Account {} is now default account (it was {})",
+            escape_control(&after),
+            escape_control(&before)
+        )),
+        (Some(after), None) => context.line(format!(
+            "Account {} is now default account",
+            escape_control(&after)
+        )),
+        (None, _) => context.line(format!(
+            "There is no default account now: choose one with {PROGRAM} --account default USER@DOMAIN"
+        )),
+    }
+}
+
+/// `ids` for a message: all of them up to [`NAMED_AT_MOST`], else the first ones and how many
+/// more.
+fn named(ids: &[String]) -> String {
+    let shown: Vec<String> = ids
+        .iter()
+        .take(NAMED_AT_MOST)
+        .map(|id| escape_control(id).into_owned())
+        .collect();
+    let mut text = shown.join(", ");
+    if ids.len() > NAMED_AT_MOST {
+        text.push_str(&format!(" and {} more", ids.len() - NAMED_AT_MOST));
+    }
+    text
+}
+
+/// How many accounts a message names.
+const NAMED_AT_MOST: usize = 5;
 
 fn delete(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
     context.expect_args(1, 1, "sip-settings --account delete USER@DOMAIN|ALL")?;
@@ -156,21 +218,33 @@ fn delete(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), Cl
             .filter(|account| !account.is_bonjour())
             .map(AnyAccount::id)
             .collect();
+        let default_before = accounts.default_account();
         accounts.delete_many(&ids)?;
-        context.line("Accounts deleted");
+        context.line(if ids.is_empty() {
+            "No SIP account to delete".to_owned()
+        } else {
+            format!("Accounts deleted ({}): {}", ids.len(), named(&ids))
+        });
+        default_changed(context, accounts, default_before.as_ref());
         return Ok(());
     }
     let account = select_one(accounts, arg)?;
     if account.is_bonjour() {
         return Err(CliError::invalid("Cannot delete bonjour account"));
     }
+    let default_before = accounts.default_account();
     accounts.delete(&account.id())?;
-    context.line("Account deleted");
+    context.line(format!("Account {} deleted", escape_control(&account.id())));
+    default_changed(context, accounts, default_before.as_ref());
     Ok(())
 }
 
 fn show(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
-    context.expect_args(0, 1, "sip-settings --account show [USER@DOMAIN|ALL]")?;
+    context.expect_args(
+        0,
+        1,
+        "sip-settings --account show [--changed] [USER@DOMAIN|ALL]",
+    )?;
     let shown: Vec<AnyAccount> = match context.args.args.first().map(String::as_str) {
         None => match accounts.default_account() {
             Some(account) => vec![account],
@@ -202,22 +276,17 @@ fn show(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
             .map(|account| {
                 json!({
                     "id": account.id(),
-                    "settings": json::tree_json(&account.raw().describe(), show_passwords),
+                    "settings": json::tree_json(&context.shown_tree(account.raw()), show_passwords),
                 })
             })
             .collect();
         context.out = json::to_text(&serde_json::Value::Array(items));
         return Ok(());
     }
-    let options = context.tree_options();
     for account in shown {
         context.line(format!("Account {}:", escape_control(&account.id())));
-        tree::render(
-            &account.raw().describe(),
-            "account",
-            &options,
-            &mut context.out,
-        );
+        let tree = context.shown_tree(account.raw());
+        context.render(&tree, "account");
     }
     Ok(())
 }
@@ -236,7 +305,7 @@ fn account_and_key<'c>(
     if args[0] == ALL {
         return Err(CliError::usage(format!(
             "{} takes a single account, not ALL: usage: {usage}",
-            context.args.command
+            context.args.command_name()
         )));
     }
     Ok((Some(select_one(accounts, &args[0])?), args[1].as_str()))
@@ -325,8 +394,11 @@ fn set(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
     };
 
     let notes_before = context.notes.len();
+    let default_before = accounts.default_account();
+    let mut changed: Vec<String> = Vec::new();
     let mut errors = Vec::new();
     if let [target] = targets.as_slice() {
+        changed.push(account_label(target, implied));
         if let Err(refused) = values::apply_pairs(target.raw(), &pairs) {
             let label = account_label(target, implied);
             errors.extend(
@@ -368,6 +440,7 @@ fn set(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
             if own.is_empty() {
                 continue;
             }
+            changed.push(id.clone());
             if let Err(refused) = values::apply_pairs(account.raw(), &own) {
                 errors.extend(
                     refused
@@ -389,11 +462,11 @@ fn set(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
     for account in &targets {
         account.raw().save()?;
     }
-    context.line(if targets.len() == 1 {
-        "Account updated"
-    } else {
-        "Accounts updated"
+    context.line(match changed.as_slice() {
+        [one] if targets.len() == 1 => format!("Account {} updated", escape_control(one)),
+        _ => format!("Accounts updated ({}): {}", changed.len(), named(&changed)),
     });
+    default_changed(context, accounts, default_before.as_ref());
     Ok(())
 }
 

@@ -1,18 +1,18 @@
 //! `sip-settings --general COMMAND`: the SIP SIMPLE (general) settings.
 
-use sipcfg::RawObject;
+use sipcfg::{ConfigurationError, RawObject};
 
 use super::escape::escape_control;
 use super::exit::{CliError, Status};
 use super::values::{self, Assignment};
-use super::{describe, json, tree, Context};
+use super::{describe, json, tree, Context, PROGRAM};
 use crate::{AccountManager, SIPSimpleSettings};
 
 /// Runs a general command.
 pub(crate) fn run(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
     let settings = SIPSimpleSettings::get(accounts.configuration())?;
     let raw = settings.raw();
-    match context.args.command.as_str() {
+    match context.args.command_name() {
         "show" => show(context, raw),
         "get" => get(context, raw),
         "set" => set(context, accounts, raw),
@@ -22,15 +22,14 @@ pub(crate) fn run(context: &mut Context<'_>, accounts: &AccountManager) -> Resul
 }
 
 fn show(context: &mut Context<'_>, raw: &RawObject) -> Result<(), CliError> {
-    context.expect_args(0, 0, "sip-settings --general show")?;
-    let tree = raw.describe();
+    context.expect_args(0, 0, "sip-settings --general show [--changed]")?;
+    let tree = context.shown_tree(raw);
     if context.args.json {
         context.out = json::to_text(&json::tree_json(&tree, context.args.show_passwords));
         return Ok(());
     }
     context.line("SIP SIMPLE settings:");
-    let options = context.tree_options();
-    tree::render(&tree, "SIP SIMPLE", &options, &mut context.out);
+    context.render(&tree, "SIP SIMPLE");
     Ok(())
 }
 
@@ -45,7 +44,7 @@ pub(crate) fn lookup(raw: &RawObject, key: &str) -> Result<sipcfg::SettingInfo, 
 /// control characters are escaped (such a value does not read back as itself; `--json` has it
 /// exactly).
 pub(crate) fn bare_value(setting: &sipcfg::SettingInfo, show_passwords: bool) -> String {
-    if setting.secret && !show_passwords {
+    if tree::masked(setting, show_passwords) {
         return sipcfg::SECRET_MASK.to_owned();
     }
     let stored = setting.value.to_stored();
@@ -87,19 +86,32 @@ fn set(
 ) -> Result<(), CliError> {
     let mut pairs = values::parse_pairs(&context.args.args)?;
     let mut errors = Vec::new();
-    // default_account names an account: refuse one that does not exist, and store the id as
-    // the account has it.
+    // default_account names an account: the same rule as `--account default` (an existing,
+    // enabled account, or None), and the id stored as the account has it.
     for pair in pairs
         .iter_mut()
         .filter(|pair| pair.key == "default_account")
     {
-        if let Assignment::Text(id) = &pair.value {
-            match accounts.get(id)? {
-                Some(account) => pair.value = Assignment::Text(account.id()),
-                None => errors.push(format!(
-                    "invalid value for default_account: account {id} does not exist"
-                )),
+        let wanted = match &pair.value {
+            Assignment::Text(id) => Some(id.clone()),
+            Assignment::Nothing => None,
+            // The built-in default, the Bonjour account: it must be enabled too.
+            Assignment::Default => Some(crate::BONJOUR_ID.to_owned()),
+        };
+        match accounts.check_default_account(wanted.as_deref()) {
+            Ok(Some(id)) if matches!(pair.value, Assignment::Text(_)) => {
+                pair.value = Assignment::Text(id);
             }
+            Ok(_) => {}
+            Err(ConfigurationError::ObjectNotFound(_)) => errors.push(format!(
+                "invalid value for default_account: account {} does not exist",
+                wanted.unwrap_or_default()
+            )),
+            Err(ConfigurationError::Setting(error)) => errors.push(format!(
+                "{error}: enable it first ({PROGRAM} --account set {} enabled=true)",
+                wanted.unwrap_or_default()
+            )),
+            Err(error) => return Err(error.into()),
         }
     }
     if let Err(refused) = values::apply_pairs(raw, &pairs) {

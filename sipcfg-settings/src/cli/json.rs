@@ -7,7 +7,7 @@
 use serde_json::{json, Map, Value as Json};
 use sipcfg::{GroupInfo, SettingInfo, Value, SECRET_MASK};
 
-use super::tree::shown_value;
+use super::tree::{masked, shown_value};
 
 /// The type names whose stored text is an integer.
 const INTEGER_TYPES: &[&str] = &[
@@ -61,9 +61,10 @@ pub fn stored_json(value: &Value, type_name: &str) -> Json {
     }
 }
 
-/// A setting's current value as JSON (masked if secret and passwords are not shown).
+/// A setting's current value as JSON (masked if secret and passwords are not shown, unless it
+/// is empty or None).
 pub fn value_json(setting: &SettingInfo, show_passwords: bool) -> Json {
-    if setting.secret && !show_passwords {
+    if masked(setting, show_passwords) {
         return Json::String(SECRET_MASK.to_owned());
     }
     stored_json(&setting.value.to_stored(), &setting.type_info.name)

@@ -10,8 +10,10 @@
 //! The manual is `docs/sip-settings.md`.
 
 pub mod args;
+pub mod completion;
 pub mod escape;
 pub mod exit;
+pub mod input;
 pub mod json;
 pub mod tree;
 pub mod values;
@@ -20,17 +22,18 @@ mod account;
 mod describe;
 mod general;
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::error::ErrorKind;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use sipcfg::backend::{Backend, FileBackend};
 use sipcfg::{
-    BackendError, ConfigurationManager, Data, NotificationFilter, NotificationKind,
-    NotificationName,
+    BackendError, ConfigurationError, ConfigurationManager, Data, NotificationFilter,
+    NotificationKind, NotificationName,
 };
 
 use crate::{AccountManager, SIPSimpleSettings};
@@ -65,6 +68,8 @@ pub(crate) struct Context<'a> {
     pub(crate) warnings: Vec<String>,
     /// Notes of the command for standard error, without the program name.
     pub(crate) notes: Vec<String>,
+    /// The process ends right after the command (see `run_inner`).
+    pub(crate) exiting: bool,
 }
 
 impl Context<'_> {
@@ -74,6 +79,28 @@ impl Context<'_> {
             show_passwords: self.args.show_passwords,
             width: self.width,
         }
+    }
+
+    /// The settings of `object` that `show` shows: all of them, or with `--changed` those that
+    /// differ from their defaults.
+    pub(crate) fn shown_tree(&self, object: &sipcfg::RawObject) -> sipcfg::GroupInfo {
+        let tree = object.describe();
+        if self.args.changed {
+            tree::changed_only(&tree)
+        } else {
+            tree
+        }
+    }
+
+    /// Draws `tree` as `show` does, under the name `name`; an empty tree (`--changed`, nothing
+    /// changed) as a line that says so.
+    pub(crate) fn render(&mut self, tree: &sipcfg::GroupInfo, name: &str) {
+        if tree::is_empty(tree) {
+            self.line(tree::NOTHING_CHANGED);
+            return;
+        }
+        let options = self.tree_options();
+        tree::render(tree, name, &options, &mut self.out);
     }
 
     /// Appends a line to standard output.
@@ -88,7 +115,7 @@ impl Context<'_> {
         if count < min || count > max {
             return Err(CliError::usage(format!(
                 "wrong number of arguments for {}: usage: {usage}",
-                self.args.command
+                self.args.command_name()
             )));
         }
         Ok(())
@@ -97,13 +124,46 @@ impl Context<'_> {
 
 /// Runs `sip-settings` with the command line `argv` (the program name first). `width` is the
 /// terminal width when standard output is a terminal (long values of `show` are then cut to
-/// fit), `None` otherwise.
+/// fit), `None` otherwise. Standard input is empty (see [`run_with`]).
 pub fn run<I, T>(argv: I, width: Option<usize>) -> Outcome
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = match Args::try_parse_from(argv) {
+    run_with(argv, width, &mut input::Lines::default())
+}
+
+/// [`run`], reading passwords and confirmations from `input`.
+pub fn run_with<I, T>(argv: I, width: Option<usize>, input: &mut dyn input::Input) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_inner(argv, width, input, false)
+}
+
+/// [`run_with`]; with `exiting`, the process ends right after: the configuration in memory is
+/// left to the operating system instead of being freed object by object (a second for 100,000
+/// accounts).
+fn run_inner<I, T>(
+    argv: I,
+    width: Option<usize>,
+    input: &mut dyn input::Input,
+    exiting: bool,
+) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    if let Some(shell) = completions_only(&argv) {
+        return Outcome {
+            status: Status::Success,
+            stdout: completion::script(shell, &mut <Args as CommandFactory>::command()),
+            stderr: String::new(),
+        };
+    }
+    let args = match Args::try_parse_from(&argv) {
         Ok(args) => args,
         Err(error) => {
             let text = error.render().to_string();
@@ -121,27 +181,30 @@ where
             };
         }
     };
+    let general = args.general;
+    let prepared = input::prepare(args.clone(), input, || secret_paths(general));
+    let args = match prepared {
+        Ok(args) => args,
+        Err(error) => return failed(error),
+    };
     let mut context = Context {
         args: &args,
         width,
         out: String::new(),
         warnings: Vec::new(),
         notes: Vec::new(),
+        exiting,
     };
     let result = dispatch(&mut context);
     let mut stderr = String::new();
-    for note in context.warnings.iter().chain(&context.notes) {
+    let warnings = summarised(&context.warnings, args.verbose);
+    for note in warnings.iter().chain(&context.notes) {
         stderr.push_str(&format!("{PROGRAM}: {note}\n"));
     }
     let status = match result {
         Ok(()) => Status::Success,
         Err(error) => {
-            for message in &error.messages {
-                stderr.push_str(&format!("{PROGRAM}: {message}\n"));
-            }
-            if error.status == Status::Usage {
-                stderr.push_str(&format!("Try '{PROGRAM} --help' for more information.\n"));
-            }
+            stderr.push_str(&error_text(&error));
             error.status
         }
     };
@@ -152,12 +215,72 @@ where
     }
 }
 
+/// The shell of `sip-settings --completions SHELL` (or `--completions=SHELL`), which takes no
+/// other argument; None for any other command line (which the parser then reads, and refuses
+/// `--completions` with other arguments).
+fn completions_only(argv: &[OsString]) -> Option<clap_complete::Shell> {
+    let words: Vec<&str> = argv
+        .iter()
+        .skip(1)
+        .map(|arg| arg.to_str())
+        .collect::<Option<_>>()?;
+    let shell = match words.as_slice() {
+        ["--completions", shell] => *shell,
+        [one] => one.strip_prefix("--completions=")?,
+        _ => return None,
+    };
+    <clap_complete::Shell as clap::ValueEnum>::from_str(shell, true).ok()
+}
+
+/// The outcome of a command that failed before it started.
+fn failed(error: CliError) -> Outcome {
+    Outcome {
+        status: error.status,
+        stdout: String::new(),
+        stderr: error_text(&error),
+    }
+}
+
+/// The messages of `error` for standard error.
+fn error_text(error: &CliError) -> String {
+    let mut text = String::new();
+    for message in &error.messages {
+        text.push_str(&format!("{PROGRAM}: {message}\n"));
+    }
+    if error.status == Status::Usage {
+        text.push_str(&format!("Try '{PROGRAM} --help' for more information.\n"));
+    }
+    text
+}
+
+/// The paths of the secret settings (passwords) of the general settings or of a SIP account.
+fn secret_paths(general: bool) -> Vec<String> {
+    let paths = || -> Result<Vec<String>, ConfigurationError> {
+        let manager = ConfigurationManager::new();
+        manager.start(sipcfg::backend::MemoryBackend::new())?;
+        crate::sipclients::register(&manager)?;
+        let settings = if general {
+            SIPSimpleSettings::get(&manager)?.raw().settings()
+        } else {
+            crate::Account::get(&manager, "user@example.com")?
+                .raw()
+                .settings()
+        };
+        Ok(settings
+            .into_iter()
+            .filter(|setting| setting.secret)
+            .map(|setting| setting.path)
+            .collect())
+    };
+    paths().unwrap_or_default()
+}
+
 /// The entry point of the binary: runs with the process's arguments, prints, and returns the
 /// exit status.
 pub fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let width = stdout.is_terminal().then(terminal_width);
-    let outcome = run(std::env::args_os(), width);
+    let outcome = run_inner(std::env::args_os(), width, &mut input::Terminal, true);
     let mut status = outcome.status;
     let mut stdout = stdout.lock();
     if let Err(error) = stdout
@@ -224,7 +347,7 @@ fn parser_error_text(rendered: &str) -> String {
 
 /// Whether the command may change the configuration file.
 fn may_write(args: &Args) -> bool {
-    match args.command.as_str() {
+    match args.command_name() {
         "set" => true,
         "add" | "delete" | "default" => !args.general,
         _ => false,
@@ -232,7 +355,7 @@ fn may_write(args: &Args) -> bool {
 }
 
 fn dispatch(context: &mut Context<'_>) -> Result<(), CliError> {
-    let command = context.args.command.as_str();
+    let command = context.args.command_name();
     let (known, json_ok): (&[&str], &[&str]) = if context.args.general {
         (
             &["show", "get", "set", "describe"],
@@ -257,6 +380,9 @@ fn dispatch(context: &mut Context<'_>) -> Result<(), CliError> {
             known.join(", ")
         )));
     }
+    if context.args.changed && command != "show" {
+        return Err(CliError::usage("--changed applies to show only"));
+    }
     if context.args.json && !json_ok.contains(&command) {
         return Err(CliError::usage(format!(
             "--json applies to {} only",
@@ -274,7 +400,12 @@ fn dispatch(context: &mut Context<'_>) -> Result<(), CliError> {
     // sees one whole version, and the final save merges this command's changes into the file
     // as it is then, under the file's short save lock (another program's changes are kept).
     let session = Session::start(FileBackend::new(&file), writes)?;
-    execute(context, &session, writes)
+    let result = execute(context, &session, writes);
+    if context.exiting {
+        // Everything is written: the process ends now, and frees the memory at once.
+        std::mem::forget(session);
+    }
+    result
 }
 
 /// Runs the command on an open session; a command that writes stores everything it changed
@@ -322,7 +453,7 @@ fn run_command(context: &mut Context<'_>, session: &Session, writes: bool) -> Re
 /// An open configuration, with the warnings about stored values that could not be used.
 struct Session {
     manager: ConfigurationManager,
-    warnings: Arc<Mutex<Vec<String>>>,
+    warnings: Arc<Mutex<Warnings>>,
     _observer: sipcfg::ObserverGuard,
 }
 
@@ -361,7 +492,7 @@ impl Session {
             manager.start(ReadOnly(backend))?;
         }
         crate::sipclients::register(&manager)?;
-        let warnings = Arc::new(Mutex::new(Vec::new()));
+        let warnings = Arc::new(Mutex::new(Warnings::default()));
         let sink = warnings.clone();
         let observer = manager.notifications().observe(
             NotificationFilter::new().name(NotificationName::ManagerLoadFailed),
@@ -378,9 +509,7 @@ impl Session {
                         "warning: {object}: ignoring the stored value of {path} (kept in the file): {error}"
                     );
                     if let Ok(mut sink) = sink.lock() {
-                        if !sink.contains(&warning) {
-                            sink.push(warning);
-                        }
+                        sink.push(warning);
                     }
                 }
             },
@@ -395,9 +524,44 @@ impl Session {
     fn warnings(&self) -> Vec<String> {
         self.warnings
             .lock()
-            .map(|warnings| warnings.clone())
+            .map(|warnings| warnings.list.clone())
             .unwrap_or_default()
     }
+}
+
+/// Warnings in the order they came, each once (a set beside the list: O(1) per warning, for
+/// files with a warning for every one of many accounts).
+#[derive(Debug, Default)]
+struct Warnings {
+    list: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl Warnings {
+    fn push(&mut self, warning: String) {
+        if self.seen.insert(warning.clone()) {
+            self.list.push(warning);
+        }
+    }
+}
+
+/// How many warnings about the configuration file are printed without `--verbose`.
+pub const WARNINGS_SHOWN: usize = 5;
+
+/// The warnings for standard error: all of them with `verbose`, else the first
+/// [`WARNINGS_SHOWN`] and a line that counts the others.
+fn summarised(warnings: &[String], verbose: bool) -> Vec<String> {
+    if verbose || warnings.len() <= WARNINGS_SHOWN {
+        return warnings.to_vec();
+    }
+    let mut shown = warnings[..WARNINGS_SHOWN].to_vec();
+    let more = warnings.len() - WARNINGS_SHOWN;
+    shown.push(format!(
+        "warning: {more} more warning{} about the configuration file ({} in all; --verbose shows every one)",
+        if more == 1 { "" } else { "s" },
+        warnings.len()
+    ));
+    shown
 }
 
 #[cfg(test)]
@@ -439,6 +603,7 @@ mod tests {
             out: String::new(),
             warnings: Vec::new(),
             notes: Vec::new(),
+            exiting: false,
         };
         let session = Session::start(backend, may_write(&args)).expect("started");
         let result = execute(&mut context, &session, may_write(&args));
@@ -449,7 +614,15 @@ mod tests {
     fn set_all_and_delete_all_write_once() {
         let backend = with_accounts(200);
         let (result, out) = run_on(&backend, &["-a", "set", "ALL", "rtp.inband_dtmf=true"]);
-        assert_eq!((result, out.as_str()), (Ok(()), "Accounts updated\n"));
+        assert_eq!(
+            (result, out.as_str()),
+            (
+                Ok(()),
+                "Accounts updated (201): user0000@example.com, user0001@example.com, \
+                 user0002@example.com, user0003@example.com, user0004@example.com and 196 \
+                 more\n"
+            )
+        );
         assert_eq!(backend.save_count(), 1);
         let data = backend.data();
         assert_eq!(
@@ -458,7 +631,11 @@ mod tests {
         );
 
         let (result, out) = run_on(&backend, &["-a", "delete", "ALL"]);
-        assert_eq!((result, out.as_str()), (Ok(()), "Accounts deleted\n"));
+        assert!(
+            out.starts_with("Accounts deleted (200): user0000@example.com,"),
+            "{out}"
+        );
+        assert_eq!(result, Ok(()));
         assert_eq!(backend.save_count(), 2);
         let data = backend.data();
         assert_eq!(

@@ -26,14 +26,35 @@ pub struct TreeOptions {
 }
 
 /// A setting's value as people read it (`True`, `None`, `PortRange(start=1, end=2)`), masked
-/// if it is secret and passwords are not shown. Control characters are not escaped: see
+/// if it is secret and passwords are not shown ([`masked`]: an empty password is shown as
+/// [`EMPTY_SECRET`], no password as `None`). Control characters are not escaped: see
 /// [`escape_control`] for terminals.
 pub fn shown_value(setting: &SettingInfo, show_passwords: bool) -> String {
-    if setting.secret && !show_passwords {
+    if masked(setting, show_passwords) {
         SECRET_MASK.to_owned()
+    } else if setting.secret && !show_passwords && is_empty_text(setting) {
+        EMPTY_SECRET.to_owned()
     } else {
         setting.value.display()
     }
+}
+
+/// How an empty secret (an empty password) is shown instead of the mask: that it is empty is
+/// no secret, and worth knowing.
+pub const EMPTY_SECRET: &str = "\"\" (empty)";
+
+/// Whether the value of `setting` is hidden behind [`SECRET_MASK`]: a secret with a value
+/// (not None, not empty) when passwords are not shown.
+pub fn masked(setting: &SettingInfo, show_passwords: bool) -> bool {
+    setting.secret
+        && !show_passwords
+        && !is_empty_text(setting)
+        && !setting.value.to_stored().is_nothing()
+}
+
+/// Whether the value of `setting` is the empty text.
+fn is_empty_text(setting: &SettingInfo) -> bool {
+    matches!(setting.value.to_stored(), sipcfg::Value::String(text) if text.is_empty())
 }
 
 /// The `...` that ends a cut value.
@@ -71,6 +92,41 @@ pub fn fit_value(value: &str, width: usize, group_name: &str, setting_name: &str
     kept.push_str(ELLIPSIS);
     kept
 }
+
+/// Whether a setting's value differs from its default (compared in their stored forms).
+pub fn differs_from_default(setting: &SettingInfo) -> bool {
+    setting.value.to_stored() != setting.default.to_stored()
+}
+
+/// `group` with only the settings that differ from their defaults (`show --changed`), and only
+/// the sub-groups that keep some.
+pub fn changed_only(group: &GroupInfo) -> GroupInfo {
+    GroupInfo {
+        name: group.name,
+        path: group.path.clone(),
+        doc: group.doc,
+        settings: group
+            .settings
+            .iter()
+            .filter(|setting| differs_from_default(setting))
+            .cloned()
+            .collect(),
+        groups: group
+            .groups
+            .iter()
+            .map(changed_only)
+            .filter(|sub| !is_empty(sub))
+            .collect(),
+    }
+}
+
+/// Whether `group` has no setting and no sub-group.
+pub fn is_empty(group: &GroupInfo) -> bool {
+    group.settings.is_empty() && group.groups.is_empty()
+}
+
+/// What `show --changed` prints for an object whose settings all have their defaults.
+pub const NOTHING_CHANGED: &str = "  (every setting has its default value)";
 
 /// Draws `group` under the name `name` (and its sub-groups below it), appending to `out`.
 /// Values are shown with their control characters escaped, so that each child is one line.

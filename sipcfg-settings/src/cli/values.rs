@@ -65,24 +65,83 @@ pub struct Pair {
 
 impl Pair {
     /// The value for [`RawObject::set_many`], with the text normalized for the setting's type
-    /// on `object` (a port range typed `start:end`, as the reference accepted, becomes
-    /// `start-end`).
-    pub fn text_value<'a>(&'a self, object: &RawObject, scratch: &'a mut String) -> TextValue<'a> {
+    /// on `object`: a port range typed `start:end`, as the reference accepted, becomes
+    /// `start-end`, and a SIP proxy address written as a SIP URI (`sip:host[:port][;...]`)
+    /// loses its scheme (`sips:` asks for TLS: it adds `;transport=tls`, and refuses another
+    /// transport). The error says why a text cannot be normalized.
+    pub fn text_value<'a>(
+        &'a self,
+        object: &RawObject,
+        scratch: &'a mut String,
+    ) -> Result<TextValue<'a>, String> {
         match &self.value {
-            Assignment::Default => TextValue::Default,
-            Assignment::Nothing => TextValue::Nothing,
+            Assignment::Default => Ok(TextValue::Default),
+            Assignment::Nothing => Ok(TextValue::Nothing),
             Assignment::Text(text) => {
-                let is_port_range = object
+                let type_name = object
                     .setting(&self.key)
-                    .is_ok_and(|setting| setting.type_info.name == "PortRange");
-                if is_port_range && text.matches(':').count() == 1 && !text.contains('-') {
-                    *scratch = text.replace(':', "-");
-                    TextValue::Text(scratch)
-                } else {
-                    TextValue::Text(text)
+                    .map(|setting| setting.type_info.name)
+                    .unwrap_or_default();
+                match type_name.as_str() {
+                    "PortRange" if text.matches(':').count() == 1 && !text.contains('-') => {
+                        *scratch = text.replace(':', "-");
+                        Ok(TextValue::Text(scratch))
+                    }
+                    "SIPProxyAddress" => match proxy_without_scheme(text) {
+                        Ok(Some(normalized)) => {
+                            *scratch = normalized;
+                            Ok(TextValue::Text(scratch))
+                        }
+                        Ok(None) => Ok(TextValue::Text(text)),
+                        Err(why) => Err(format!(
+                            "invalid value for {}: {why}, found {text:?}",
+                            self.key
+                        )),
+                    },
+                    _ => Ok(TextValue::Text(text)),
                 }
             }
         }
+    }
+}
+
+/// A SIP proxy address written as a SIP URI, without its scheme: `sip:host...` is `host...`,
+/// `sips:host` is `host;transport=tls`. None if `text` has no such scheme (`sip:5060`, the host
+/// `sip` at port 5060, has none).
+fn proxy_without_scheme(text: &str) -> Result<Option<String>, String> {
+    let trimmed = text.trim();
+    let Some((scheme, rest)) = trimmed.split_once(':') else {
+        return Ok(None);
+    };
+    let secure = if scheme.eq_ignore_ascii_case("sip") {
+        false
+    } else if scheme.eq_ignore_ascii_case("sips") {
+        true
+    } else {
+        return Ok(None);
+    };
+    let port_only = rest
+        .split(';')
+        .next()
+        .is_some_and(|port| !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()));
+    if port_only {
+        return Ok(None);
+    }
+    if !secure {
+        return Ok(Some(rest.to_owned()));
+    }
+    let transport = rest.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("transport")
+            .then(|| value.trim().to_ascii_lowercase())
+    });
+    match transport {
+        None => Ok(Some(format!("{rest};transport=tls"))),
+        Some(transport) if transport == "tls" => Ok(Some(rest.to_owned())),
+        Some(transport) => Err(format!(
+            "a sips: URI is reached over TLS, not transport={transport} (write sip: instead)"
+        )),
     }
 }
 
@@ -121,14 +180,36 @@ pub fn parse_pairs(args: &[String]) -> Result<Vec<Pair>, CliError> {
 /// Assigns every pair to `object`, all or nothing; the messages of every refused pair.
 pub fn apply_pairs(object: &RawObject, pairs: &[Pair]) -> Result<(), Vec<String>> {
     let mut scratch: Vec<String> = vec![String::new(); pairs.len()];
-    let changes: Vec<(&str, TextValue<'_>)> = pairs
-        .iter()
-        .zip(scratch.iter_mut())
-        .map(|(pair, scratch)| (pair.key.as_str(), pair.text_value(object, scratch)))
-        .collect();
-    object
-        .set_many(&changes)
-        .map_err(|errors| errors.iter().map(|error| explain(object, error)).collect())
+    let mut refused = Vec::new();
+    let mut refused_keys = Vec::new();
+    let mut changes: Vec<(&str, TextValue<'_>)> = Vec::with_capacity(pairs.len());
+    for (pair, scratch) in pairs.iter().zip(scratch.iter_mut()) {
+        match pair.text_value(object, scratch) {
+            Ok(value) => changes.push((pair.key.as_str(), value)),
+            Err(message) => {
+                refused.push(message);
+                refused_keys.push(pair.key.as_str());
+                // Assigned as typed, which the setting's type refuses too (so that nothing is
+                // assigned); that second message is dropped below.
+                if let Assignment::Text(text) = &pair.value {
+                    changes.push((pair.key.as_str(), TextValue::Text(text)));
+                }
+            }
+        }
+    }
+    if let Err(errors) = object.set_many(&changes) {
+        refused.extend(
+            errors
+                .iter()
+                .filter(|error| !matches!(error, SettingError::Invalid { path, .. } if refused_keys.contains(&path.as_str())))
+                .map(|error| explain(object, error)),
+        );
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(refused)
+    }
 }
 
 /// A refused pair explained: what, why, and the allowed values or similar names.
@@ -160,6 +241,7 @@ pub fn explain(object: &RawObject, error: &SettingError) -> String {
             if !similar.is_empty() {
                 message.push_str(&format!(" (did you mean {}?)", similar.join(", ")));
             }
+            message.push_str(&neighbours(object, path));
             message
         }
         SettingError::IsGroup { path } => {
@@ -181,14 +263,43 @@ pub fn explain(object: &RawObject, error: &SettingError) -> String {
     }
 }
 
-/// The paths of `object` close to `path`: same last name, or a small edit distance.
+/// What is around an unknown `path`: `; settings of GROUP: ...` when its group exists, else
+/// the object's own settings and groups.
+fn neighbours(object: &RawObject, path: &str) -> String {
+    let settings = object.settings();
+    let group = path.rsplit_once('.').map(|(group, _)| group);
+    if let Some(group) = group {
+        let prefix = format!("{group}.");
+        let names: Vec<&str> = settings
+            .iter()
+            .filter_map(|setting| setting.path.strip_prefix(prefix.as_str()))
+            .filter(|rest| !rest.contains('.'))
+            .collect();
+        if !names.is_empty() {
+            return format!("; the settings of {group}: {}", names.join(", "));
+        }
+    }
+    let mut top: Vec<String> = settings
+        .iter()
+        .map(|setting| match setting.path.split_once('.') {
+            Some((group, _)) => format!("{group}.*"),
+            None => setting.path.clone(),
+        })
+        .collect();
+    top.sort();
+    top.dedup();
+    format!("; the settings and groups here: {}", top.join(", "))
+}
+
+/// The paths of `object` close to `path`: same last name, or a small edit distance (letters
+/// swapped count as one edit).
 pub fn similar_paths(object: &RawObject, path: &str) -> Vec<String> {
     let name = path.rsplit('.').next().unwrap_or(path);
     let mut scored: Vec<(usize, String)> = object
         .settings()
         .into_iter()
         .filter_map(|setting| {
-            let distance = edit_distance(&setting.path, path);
+            let distance = strsim::damerau_levenshtein(&setting.path, path);
             let same_name = setting.name == name;
             let close = distance <= (path.chars().count() / 4).max(2);
             (same_name || close).then_some((if same_name { 0 } else { distance }, setting.path))
@@ -196,21 +307,6 @@ pub fn similar_paths(object: &RawObject, path: &str) -> Vec<String> {
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, path)| path).collect()
-}
-
-/// The Levenshtein distance between two strings, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -281,12 +377,5 @@ mod tests {
             let error = parse_pairs(&strings(args)).unwrap_err();
             assert_eq!(error.status, super::super::exit::Status::Usage, "{args:?}");
         }
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
     }
 }
