@@ -400,28 +400,56 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         } else {
             field.doc.clone()
         };
-        let set_doc = format!(
-            "Assigns `{}`. A value that does not convert to `{}` changes nothing and is returned \
-             as an error.",
-            field.name,
-            quote!(#ty).to_string().replace(' ', "")
-        );
+        let set_doc = match option_inner(ty) {
+            Some(inner) => format!(
+                "Assigns `{}`: a value accepted for `{}` (see `sipcfg::IntoSetting`) sets it, \
+                 `None` clears it. A value that does not convert changes nothing and is returned \
+                 as an error (`ConfigurationError::Setting`).",
+                field.name,
+                quote!(#inner).to_string().replace(' ', "")
+            ),
+            None => format!(
+                "Assigns `{}`: a `{}` or a value with a checked conversion into it (see \
+                 `sipcfg::IntoSetting`). A value that does not convert changes nothing and is \
+                 returned as an error (`ConfigurationError::Setting`).",
+                field.name,
+                quote!(#ty).to_string().replace(' ', "")
+            ),
+        };
         let reset_doc = format!(
             "Resets `{}` to its default: its explicit value is removed from storage at the next save.",
             field.name
         );
+        let setter = match option_inner(ty) {
+            Some(inner) => quote! {
+                #[doc = #set_doc]
+                #vis fn #set<M>(
+                    &self,
+                    value: impl ::sipcfg::IntoNillable<#inner, M>,
+                ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
+                    #group
+                        .set_converted::<#ty>(#ordinal, ::sipcfg::IntoNillable::into_nillable(value))
+                        .map_err(::core::convert::From::from)
+                }
+            },
+            None => quote! {
+                #[doc = #set_doc]
+                #vis fn #set(
+                    &self,
+                    value: impl ::sipcfg::IntoSetting<#ty>,
+                ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
+                    #group
+                        .set::<#ty>(#ordinal, value)
+                        .map_err(::core::convert::From::from)
+                }
+            },
+        };
         methods.push(quote! {
             #[doc = #doc]
             #vis fn #ident(&self) -> #ty {
                 #group.get::<#ty>(#ordinal)
             }
-            #[doc = #set_doc]
-            #vis fn #set(
-                &self,
-                value: impl ::sipcfg::IntoSetting<#ty>,
-            ) -> ::core::result::Result<(), ::sipcfg::SettingError> {
-                #group.set::<#ty>(#ordinal, value)
-            }
+            #setter
             #[doc = #reset_doc]
             #vis fn #reset(&self) {
                 #group.reset(#ordinal)

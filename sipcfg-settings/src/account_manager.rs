@@ -235,28 +235,30 @@ impl AccountManager {
     ///
     /// An enabled new account becomes the default account when there is none (as in the
     /// reference).
-    pub fn add_with<E, F>(&self, id: &str, configure: F) -> Result<Object<Account>, E>
+    ///
+    /// The closure returns [`ConfigurationError`], the error of every setter, so that both
+    /// `|account| account.set_enabled(true)` and a body of several `set_...(..)?` ending in
+    /// `Ok(())` compile without annotations.
+    pub fn add_with<F>(&self, id: &str, configure: F) -> Result<Object<Account>, ConfigurationError>
     where
-        F: FnOnce(&Object<Account>) -> Result<(), E>,
-        E: From<ConfigurationError>,
+        F: FnOnce(&Object<Account>) -> Result<(), ConfigurationError>,
     {
         let address = SIPAddress::new(id).map_err(|error| invalid_id(id, error))?;
         let id = address.as_str();
         if is_bonjour_id(id) {
-            return Err(duplicate(BONJOUR_ID).into());
+            return Err(duplicate(BONJOUR_ID));
         }
         if let Some(existing) = self.get(id)? {
-            return Err(duplicate(&existing.id()).into());
+            return Err(duplicate(&existing.id()));
         }
         match self.manager.get(ACCOUNTS, id) {
             Err(ConfigurationError::ObjectNotFound(_)) => {}
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
             Ok(_) => {
                 return Err(ConfigurationError::InvalidKey(format!(
                     "the Accounts entry {id:?} is not a SIP account and is kept as it is: \
                      rename or remove it in the configuration file first"
-                ))
-                .into())
+                )))
             }
         }
         let account = Account::get(&self.manager, id)?;
@@ -269,7 +271,7 @@ impl AccountManager {
             // Forget the account: out of the registry and of the document. This save fails
             // too, most likely; the error that counts is the first one.
             let _ = account.delete();
-            return Err(error.into());
+            return Err(error);
         }
         // As in the reference: an enabled new account becomes the default when there is none.
         if account.enabled() && self.named_default()?.is_none() {

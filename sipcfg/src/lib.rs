@@ -80,8 +80,8 @@ pub use object::{
 };
 pub use patch::{Patch, PatchValue};
 pub use setting_type::{
-    display_stored, expect_string, DynValue, IntoSetting, ListItem, SettingType, SharedValue,
-    TypeInfo,
+    display_stored, expect_string, AsOption, AsValue, DynValue, IntoNillable, IntoSetting,
+    ListItem, SettingType, SharedValue, TypeInfo,
 };
 pub use value::{Data, Value};
 

@@ -10,7 +10,7 @@ use super::state::{assign, reset};
 use super::{ObjectCore, ObjectState};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::setting_type::{IntoSetting, SettingType};
-use crate::{ConfigurationManager, SettingError};
+use crate::{ConfigurationManager, SettingError, ValueError};
 
 /// A borrowed view of one group of an object (or of an extension's settings in it), used by the
 /// generated accessors.
@@ -60,7 +60,16 @@ impl<'a> GroupRef<'a> {
         ordinal: usize,
         value: impl IntoSetting<T>,
     ) -> Result<(), SettingError> {
-        let converted = value.into_setting();
+        self.set_converted(ordinal, value.into_setting())
+    }
+
+    /// Assigns the declared setting number `ordinal` the result of a conversion: an error
+    /// changes nothing and is returned naming the setting.
+    pub fn set_converted<T: SettingType>(
+        &self,
+        ordinal: usize,
+        converted: Result<T, ValueError>,
+    ) -> Result<(), SettingError> {
         let mut state = self.core.state.write();
         let slot = state.layout.nodes[self.node as usize].settings[ordinal] as usize;
         let value = converted.map_err(|error| SettingError::Invalid {

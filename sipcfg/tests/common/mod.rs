@@ -44,6 +44,9 @@ impl From<u16> for Port {
     }
 }
 
+// Typed setters take an integer, checked.
+sipcfg::into_setting!(Port: i32, u16);
+
 /// The TCP and TLS ports must differ unless 0 (the reference's CorrelatedSetting).
 pub fn ports_differ(port: &Port, sibling: &Port) -> Result<(), ValueError> {
     if port.0 != 0 && port == sibling {
