@@ -99,7 +99,7 @@ impl AccountManager {
     /// when the default account is saved disabled the first enabled account takes over.
     pub fn load(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
         let weak = manager.downgrade();
-        let guard = manager.notifications().observe(
+        let guard = manager.notifications().observe_scoped(
             NotificationFilter::new().name(NotificationName::SettingsObjectDidChange),
             move |notification| {
                 let NotificationKind::SettingsObjectDidChange { modified } = &notification.kind

@@ -31,7 +31,9 @@ fn add_with_takes_a_closure_of_one_setter_or_several() -> Result<(), Configurati
 fn a_failing_setter_in_add_with_is_the_error_and_adds_nothing() {
     let manager = started();
     let accounts = AccountManager::load(&manager).expect("loaded");
-    let result = accounts.add_with("carol@example.com", |a| a.sip().set_outbound_proxy("proxy.example.com:70000"));
+    let result = accounts.add_with("carol@example.com", |a| {
+        a.sip().set_outbound_proxy("proxy.example.com:70000")
+    });
     assert!(
         matches!(
             &result,
@@ -74,11 +76,16 @@ fn typed_setters_check_integer_conversions() -> Result<(), ConfigurationError> {
     assert_eq!(settings.sip().udp_port(), Port::from_u16(5070));
     let refused = settings.sip().set_udp_port(70000);
     assert!(
-        matches!(&refused, Err(ConfigurationError::Setting(SettingError::Invalid { .. }))),
+        matches!(
+            &refused,
+            Err(ConfigurationError::Setting(SettingError::Invalid { .. }))
+        ),
         "{refused:?}"
     );
     assert_eq!(settings.sip().udp_port(), Port::from_u16(5070));
-    settings.sip().set_transport_list([SIPTransport::Tls, SIPTransport::Tcp])?;
+    settings
+        .sip()
+        .set_transport_list([SIPTransport::Tls, SIPTransport::Tcp])?;
     assert_eq!(settings.sip().transport_list().len(), 2);
     Ok(())
 }

@@ -69,10 +69,10 @@ pub use error::{
 };
 pub use extension::{Extension, ExtensionInfo, ExtensionTarget, LinkedExtension};
 pub use manager::{ConfigurationManager, ObjectKey, WeakConfigurationManager, MAX_PATCH_DEPTH};
-pub use modified::{Modified, ModifiedValue, SECRET_MASK};
+pub use modified::{Change, Modified, ModifiedValue, SECRET_MASK};
 pub use notification::{
     Notification, NotificationCenter, NotificationFilter, NotificationKind, NotificationName,
-    ObserverGuard, Operation, Sender,
+    ObserverGuard, ObserverId, Operation, Sender,
 };
 pub use object::{
     GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsDeclaration,

@@ -169,7 +169,7 @@ impl Recorder {
         let sink = seen.clone();
         let guard = manager
             .notifications()
-            .observe(filter, move |n| sink.lock().unwrap().push(n.clone()));
+            .observe_scoped(filter, move |n| sink.lock().unwrap().push(n.clone()));
         Recorder {
             seen,
             _guard: guard,
