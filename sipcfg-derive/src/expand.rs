@@ -15,14 +15,86 @@ pub fn derive(input: &DeriveInput, kind: Kind) -> TokenStream {
         return errors_to_tokens(errors);
     };
     valid::check(&model, &mut errors);
+    let undecided = undecided_fields(&model);
     if let Err(error) = errors.finish() {
-        return error.to_compile_error();
+        let error = error.to_compile_error();
+        return quote!(#error #undecided);
+    }
+    if let Some(checks) = undecided {
+        return checks;
     }
     match kind {
         Kind::Object => object(&model),
         Kind::Group => group(&model),
         Kind::Extension => unreachable!("extensions go through `extension`"),
     }
+}
+
+/// Fields without any attribute, not `Option`, without default: a setting missing its default
+/// or a group missing its `#[group]`, which only the type tells. If there are some, the checks
+/// that say which (one error per field, at its type) replace the generated code.
+fn undecided_fields(input: &Input) -> Option<TokenStream> {
+    let undecided: Vec<&Field> = input
+        .settings()
+        .filter(|(field, attrs)| {
+            attrs.span.is_none()
+                && attrs.default.is_none()
+                && attrs.override_default.is_none()
+                && option_inner(field.ty).is_none()
+                && !surely_a_setting_type(field.ty)
+        })
+        .map(|(field, _)| field)
+        .collect();
+    if undecided.is_empty() {
+        return None;
+    }
+    let checks = undecided.iter().map(|field| {
+        let ty = field.ty;
+        let name = field_name(field);
+        let ty_text = escape_braces(&text(ty));
+        let group = compile_check(
+            ty.span(),
+            &quote!(!<#ty>::__SIPCFG_IS_GROUP),
+            &lit(&format!(
+                "`{ty_text}` is a settings group: mark the field `{name}` with `#[group]`"
+            )),
+            &lit("a settings group, not a setting"),
+        );
+        let setting = compile_check(
+            ty.span(),
+            &quote!(<#ty>::__SIPCFG_IS_GROUP),
+            &lit(&format!(
+                "setting `{name}` is not nillable and has no default: add \
+                 `#[setting(default = ...)]` or make it an `Option<...>`"
+            )),
+            &lit("a setting needs a default or an `Option` type"),
+        );
+        quote!(#group #setting)
+    });
+    Some(quote! {
+        #[allow(dead_code, non_snake_case)]
+        const _: () = {
+            trait __SipcfgNotAGroup {
+                const __SIPCFG_IS_GROUP: bool = false;
+            }
+            impl<T: ?::core::marker::Sized> __SipcfgNotAGroup for T {}
+            #(#checks)*
+        };
+    })
+}
+
+/// Built-in setting types, never groups: `bool`, the numbers, `String`, `Vec<..>`.
+pub fn surely_a_setting_type(ty: &syn::Type) -> bool {
+    if number_type(ty).is_some() {
+        return true;
+    }
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| {
+            ["bool", "String", "Vec"].contains(&last.ident.to_string().as_str())
+        })
 }
 
 /// `#[extend(Target)]` on `item`. `target` is the parsed argument, or why it did not parse.
@@ -96,9 +168,11 @@ pub fn extension(item: Item, args: syn::Result<crate::attr::ExtendArgs>) -> Toke
         match model {
             Some(model) => {
                 valid::check(&model, &mut errors);
-                target
-                    .as_ref()
-                    .map(|target| extension_impls(&model, target, linked))
+                undecided_fields(&model).or_else(|| {
+                    target
+                        .as_ref()
+                        .map(|target| extension_impls(&model, target, linked))
+                })
             }
             None => None,
         }
@@ -310,6 +384,10 @@ fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
         };
     };
     let value_ty = inner.unwrap_or(ty);
+    // A plain number literal takes the setting's number type, as serde and clap accept it:
+    // `default = 5060` on a `u16` is `5060u16` (its range was checked by validation).
+    let coerced = number_type(value_ty).and_then(|number| coerce_literal(expr, &number));
+    let expr = coerced.as_ref().unwrap_or(expr);
     let value_text = escape_braces(&text(value_ty));
     let message = lit(&format!(
         "the default of setting `{}` must be a `{value_text}` or convert into one with `Into`, \
@@ -317,18 +395,15 @@ fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
         field_name(field),
     ));
     let label = lit(&format!("expected a `{value_text}`"));
-    // A number literal without suffix does not convert into a number type (several types
-    // would), the compiler takes it as an `i32` or `f64`: say which suffix it needs.
-    let note = match (unsuffixed_number(expr), number_type(value_ty)) {
-        (Some(is_float), Some(number)) if !is_float || number.starts_with('f') => {
-            let note = lit(&format!(
-                "a number without a type suffix is taken as an `i32` or `f64` here: write \
-                 `{}{number}`",
-                text(expr)
-            ));
-            quote!(, note = #note)
-        }
-        _ => TokenStream::new(),
+    // A plain number literal on a type that is not a primitive number stays an `i32`/`f64`.
+    let note = if coerced.is_none() && unsuffixed_number(expr).is_some() {
+        let note = lit(&format!(
+            "a plain number literal takes the setting's type only when that type is a primitive \
+             number (`u8` ... `f64`): for a `{value_text}`, write an expression of that type"
+        ));
+        quote!(, note = #note)
+    } else {
+        TokenStream::new()
     };
     let value = match inner {
         Some(_) => quote_spanned!(expr.span()=> ::core::option::Option::Some(value)),
@@ -351,8 +426,57 @@ fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
     }
 }
 
+/// `expr`, an unsuffixed number literal (possibly negated), with the suffix of `number`,
+/// spanned at the literal. `None` if `expr` is not such a literal, or is a float literal for an
+/// integer type (left to the type error).
+fn coerce_literal(expr: &syn::Expr, number: &str) -> Option<syn::Expr> {
+    let is_float_type = number.starts_with('f');
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            attrs,
+        }) if lit.suffix().is_empty() => {
+            let digits = lit.base10_digits();
+            let lit = if is_float_type {
+                syn::Lit::Float(syn::LitFloat::new(
+                    &format!("{digits}.0{number}"),
+                    lit.span(),
+                ))
+            } else {
+                syn::Lit::Int(syn::LitInt::new(&format!("{digits}{number}"), lit.span()))
+            };
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit,
+                attrs: attrs.clone(),
+            }))
+        }
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(lit),
+            attrs,
+        }) if lit.suffix().is_empty() && is_float_type => {
+            let text = format!("{}{number}", lit.base10_digits());
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Float(syn::LitFloat::new(&text, lit.span())),
+                attrs: attrs.clone(),
+            }))
+        }
+        syn::Expr::Unary(
+            unary @ syn::ExprUnary {
+                op: syn::UnOp::Neg(_),
+                ..
+            },
+        ) => coerce_literal(&unary.expr, number).map(|inner| {
+            syn::Expr::Unary(syn::ExprUnary {
+                expr: Box::new(inner),
+                ..unary.clone()
+            })
+        }),
+        _ => None,
+    }
+}
+
 /// The name of a primitive number type, if `ty` is written as one.
-fn number_type(ty: &syn::Type) -> Option<String> {
+pub fn number_type(ty: &syn::Type) -> Option<String> {
     const NUMBERS: [&str; 14] = [
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64",
@@ -400,14 +524,54 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         } else {
             field.doc.clone()
         };
-        let set_doc = format!(
-            "Assigns `{}`. A value that does not convert to `{}` changes nothing and is returned \
-             as an error.",
-            field.name,
-            quote!(#ty).to_string().replace(' ', "")
-        );
+        let set_doc = match option_inner(ty) {
+            Some(inner) => format!(
+                "Assigns `{}`: a value accepted for `{}` (see `sipcfg::IntoSetting`) sets it, \
+                 `None` clears it. A value that does not convert changes nothing and is returned \
+                 as an error (`ConfigurationError::Setting`).",
+                field.name,
+                quote!(#inner).to_string().replace(' ', "")
+            ),
+            None => format!(
+                "Assigns `{}`: a `{}` or a value with a checked conversion into it (see \
+                 `sipcfg::IntoSetting`). A value that does not convert changes nothing and is \
+                 returned as an error (`ConfigurationError::Setting`).",
+                field.name,
+                quote!(#ty).to_string().replace(' ', "")
+            ),
+        };
         let reset_doc = format!(
             "Resets `{}` to its default: its explicit value is removed from storage at the next save.",
+            field.name
+        );
+        let setter = match option_inner(ty) {
+            Some(inner) => quote! {
+                #[doc = #set_doc]
+                #vis fn #set<M>(
+                    &self,
+                    value: impl ::sipcfg::IntoNillable<#inner, M>,
+                ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
+                    #group
+                        .set_converted::<#ty>(#ordinal, ::sipcfg::IntoNillable::into_nillable(value))
+                        .map_err(::core::convert::From::from)
+                }
+            },
+            None => quote! {
+                #[doc = #set_doc]
+                #vis fn #set(
+                    &self,
+                    value: impl ::sipcfg::IntoSetting<#ty>,
+                ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
+                    #group
+                        .set::<#ty>(#ordinal, value)
+                        .map_err(::core::convert::From::from)
+                }
+            },
+        };
+        let modified = format_ident!("{}_modified", ident.to_string().trim_start_matches("r#"));
+        let modified_doc = format!(
+            "The old and new value of `{}` if it changed since the last save (the typed form of \
+             its `get_modified()` entry).",
             field.name
         );
         methods.push(quote! {
@@ -415,13 +579,11 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
             #vis fn #ident(&self) -> #ty {
                 #group.get::<#ty>(#ordinal)
             }
-            #[doc = #set_doc]
-            #vis fn #set(
-                &self,
-                value: impl ::sipcfg::IntoSetting<#ty>,
-            ) -> ::core::result::Result<(), ::sipcfg::SettingError> {
-                #group.set::<#ty>(#ordinal, value)
+            #[doc = #modified_doc]
+            #vis fn #modified(&self) -> ::core::option::Option<::sipcfg::Change<#ty>> {
+                #group.modified::<#ty>(#ordinal)
             }
+            #setter
             #[doc = #reset_doc]
             #vis fn #reset(&self) {
                 #group.reset(#ordinal)
@@ -543,6 +705,20 @@ fn group(input: &Input) -> TokenStream {
 
         impl ::sipcfg::SettingsGroup for #ident {
             type Ref<'a> = #reference<'a>;
+        }
+
+        impl #ident {
+            /// A settings group (for the check that group fields are marked `#[group]`).
+            #[doc(hidden)]
+            pub const __SIPCFG_IS_GROUP: bool = true;
+
+            /// Registers extension `E` of this group with `manager` (spec:
+            /// `register_extension`); the same as `manager.register_extension::<E>()`.
+            pub fn register_extension<E: ::sipcfg::Extension<Target = Self>>(
+                manager: &::sipcfg::ConfigurationManager,
+            ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
+                manager.register_extension::<E>()
+            }
         }
 
         #markers
@@ -701,13 +877,15 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
                 escape_braces(&field.name),
                 escape_braces(&target_text)
             ));
-            let exists = quote_spanned! {field.name_span=>
-                const _: () = ::core::assert!(
+            let exists = compile_check(
+                field.name_span,
+                &quote! {
                     !<#target>::__SIPCFG_IS_TARGET
-                        || ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
-                    #missing
-                );
-            };
+                        || ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
+                },
+                &missing,
+                &lit("no such setting in the target"),
+            );
             let same_type = quote_spanned! {ty.span()=>
                 const _: () = {
                     #[diagnostic::on_unimplemented(message = #message, label = #label)]
@@ -807,16 +985,46 @@ fn clash_asserts(
     setting_message: &syn::LitStr,
     group_message: &syn::LitStr,
 ) -> TokenStream {
-    quote_spanned! {span=>
-        const _: () = ::core::assert!(
-            !::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name),
-            #setting_message
-        );
-        const _: () = ::core::assert!(
+    let setting = compile_check(
+        span,
+        &quote!(!::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)),
+        setting_message,
+        &lit("the target already has this setting"),
+    );
+    let group = compile_check(
+        span,
+        &quote! {
             ::sipcfg::__private::contains(<#target>::__SIPCFG_SETTING_NAMES, #name)
-                || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name),
-            #group_message
-        );
+                || !::sipcfg::__private::contains(<#target>::__SIPCFG_NAMES, #name)
+        },
+        group_message,
+        &lit("the target has a group of this name"),
+    );
+    quote!(#setting #group)
+}
+
+/// A check of a constant `condition` that fails as a plain compile error with `message` and
+/// `label` at `span` (a trait bound with `#[diagnostic::on_unimplemented]`), not as a panic in
+/// constant evaluation.
+fn compile_check(
+    span: Span,
+    condition: &TokenStream,
+    message: &syn::LitStr,
+    label: &syn::LitStr,
+) -> TokenStream {
+    let check = quote_spanned! {span=> __SipcfgCheck<{ #condition }> };
+    quote! {
+        const _: () = {
+            struct __SipcfgCheck<const HOLDS: bool>;
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            trait __SipcfgHolds {}
+            #[diagnostic::do_not_recommend]
+            impl __SipcfgHolds for __SipcfgCheck<true> {}
+            fn __sipcfg_holds<T: __SipcfgHolds>() {}
+            fn __sipcfg_check() {
+                __sipcfg_holds::<#check>();
+            }
+        };
     }
 }
 

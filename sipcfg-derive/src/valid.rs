@@ -87,10 +87,13 @@ pub fn check(input: &Input, errors: &mut Errors) {
         }
         // After a malformed `#[setting]` (a misspelled `default`, say), a missing default is a
         // consequence of the error already reported.
+        // A field without any attribute may be a group missing its `#[group]`: the derive
+        // tells the two apart with the type (see `expand::undecided_fields`).
         if attrs.default.is_none()
             && !optional
             && attrs.override_default.is_none()
             && !attrs.malformed
+            && (attrs.span.is_some() || crate::expand::surely_a_setting_type(field.ty))
         {
             errors.spanned(
                 field.ident.span(),
@@ -100,6 +103,9 @@ pub fn check(input: &Input, errors: &mut Errors) {
                     field.ident
                 ),
             );
+        }
+        if let Some(default) = &attrs.default {
+            check_default(field, default, optional, errors);
         }
         if let Some(span) = attrs.override_default {
             if input.kind != Kind::Extension {
@@ -160,7 +166,12 @@ fn check_accessor_names(input: &Input, errors: &mut Errors) {
     for field in &input.fields {
         let base = field.ident.to_string().trim_start_matches("r#").to_owned();
         let names = match field.role {
-            Role::Setting(_) => vec![base.clone(), format!("set_{base}"), format!("reset_{base}")],
+            Role::Setting(_) => vec![
+                base.clone(),
+                format!("set_{base}"),
+                format!("reset_{base}"),
+                format!("{base}_modified"),
+            ],
             Role::Group => vec![base.clone()],
         };
         for name in names {
@@ -193,4 +204,109 @@ fn check_accessor_names(input: &Input, errors: &mut Errors) {
             }
         }
     }
+}
+
+/// Checks a default that can be judged from its tokens: `Some(..)`/`None` on a nillable
+/// setting, a number literal out of the range of the setting's primitive number type.
+fn check_default(
+    field: &crate::ast::Field,
+    default: &syn::Expr,
+    optional: bool,
+    errors: &mut Errors,
+) {
+    let name = field.ident.to_string().trim_start_matches("r#").to_owned();
+    if optional {
+        if let syn::Expr::Call(call) = default {
+            if is_path(&call.func, "Some") && call.args.len() == 1 {
+                let inner = &call.args[0];
+                errors.spanned(
+                    syn::spanned::Spanned::span(default),
+                    format!(
+                        "the default of the nillable setting `{name}` is its inner value: write \
+                         `default = {}` instead of `Some(..)`",
+                        quote::ToTokens::to_token_stream(inner)
+                    ),
+                );
+                return;
+            }
+        }
+        if is_path(default, "None") {
+            errors.spanned(
+                syn::spanned::Spanned::span(default),
+                format!(
+                    "the nillable setting `{name}` is `None` by default: remove `default = None`"
+                ),
+            );
+            return;
+        }
+    }
+    let value_ty = option_inner(field.ty).unwrap_or(field.ty);
+    let Some(number) = crate::expand::number_type(value_ty) else {
+        return;
+    };
+    let (negative, literal) = match default {
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => (true, expr.as_ref()),
+        other => (false, other),
+    };
+    let syn::Expr::Lit(syn::ExprLit { lit, .. }) = literal else {
+        return;
+    };
+    match lit {
+        syn::Lit::Int(int) if int.suffix().is_empty() && !number.starts_with('f') => {
+            let Some((min, max)) = integer_range(&number) else {
+                return;
+            };
+            let value = int
+                .base10_parse::<u128>()
+                .ok()
+                .and_then(|v| i128::try_from(v).ok())
+                .map(|v| if negative { -v } else { v });
+            let in_range = value.is_some_and(|v| v >= min && v <= max);
+            if !in_range {
+                let sign = if negative { "-" } else { "" };
+                errors.spanned(
+                    syn::spanned::Spanned::span(default),
+                    format!(
+                        "`{sign}{}` is out of range for setting `{name}`, a `{number}` ({min} to {max})",
+                        int.base10_digits()
+                    ),
+                );
+            }
+        }
+        syn::Lit::Float(float) if float.suffix().is_empty() && !number.starts_with('f') => {
+            errors.spanned(
+                float.span(),
+                format!(
+                    "`{}` is not an integer: setting `{name}` is a `{number}`",
+                    float.base10_digits()
+                ),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn is_path(expr: &syn::Expr, name: &str) -> bool {
+    matches!(expr, syn::Expr::Path(path) if path.qself.is_none() && path.path.is_ident(name))
+}
+
+/// The range of a primitive integer type (`u128` capped at `i128::MAX`).
+fn integer_range(number: &str) -> Option<(i128, i128)> {
+    Some(match number {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "u128" => (0, i128::MAX),
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        "i128" => (i128::MIN, i128::MAX),
+        _ => return None,
+    })
 }

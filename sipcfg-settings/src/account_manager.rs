@@ -99,7 +99,7 @@ impl AccountManager {
     /// when the default account is saved disabled the first enabled account takes over.
     pub fn load(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
         let weak = manager.downgrade();
-        let guard = manager.notifications().observe(
+        let guard = manager.notifications().observe_scoped(
             NotificationFilter::new().name(NotificationName::SettingsObjectDidChange),
             move |notification| {
                 let NotificationKind::SettingsObjectDidChange { modified } = &notification.kind
@@ -248,29 +248,31 @@ impl AccountManager {
     ///
     /// An enabled new account becomes the default account when there is none (as in the
     /// reference).
-    pub fn add_with<E, F>(&self, id: &str, configure: F) -> Result<Object<Account>, E>
+    ///
+    /// The closure returns [`ConfigurationError`], the error of every setter, so that both
+    /// `|account| account.set_enabled(true)` and a body of several `set_...(..)?` ending in
+    /// `Ok(())` compile without annotations.
+    pub fn add_with<F>(&self, id: &str, configure: F) -> Result<Object<Account>, ConfigurationError>
     where
-        F: FnOnce(&Object<Account>) -> Result<(), E>,
-        E: From<ConfigurationError>,
+        F: FnOnce(&Object<Account>) -> Result<(), ConfigurationError>,
     {
         let bare = account_id(id)?;
         let address = SIPAddress::new(bare).map_err(|error| invalid_id(id, error))?;
         let id = address.as_str();
         if is_bonjour_id(id) {
-            return Err(duplicate(BONJOUR_ID).into());
+            return Err(duplicate(BONJOUR_ID));
         }
         if let Some(existing) = self.get(id)? {
-            return Err(duplicate(&existing.id()).into());
+            return Err(duplicate(&existing.id()));
         }
         match self.manager.get(ACCOUNTS, id) {
             Err(ConfigurationError::ObjectNotFound(_)) => {}
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
             Ok(_) => {
                 return Err(ConfigurationError::InvalidKey(format!(
                     "the Accounts entry {id:?} is not a SIP account and is kept as it is: \
                      rename or remove it in the configuration file first"
-                ))
-                .into())
+                )))
             }
         }
         let account = Account::get(&self.manager, id)?;
@@ -282,7 +284,7 @@ impl AccountManager {
         if let Err(error) = account.save() {
             // Forget the account: out of the registry and of the document, without writing.
             let _ = account.discard();
-            return Err(error.into());
+            return Err(error);
         }
         // As in the reference: an enabled new account becomes the default when there is none.
         if account.enabled() && self.default_account().is_none() {

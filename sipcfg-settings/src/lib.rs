@@ -15,13 +15,13 @@
 //! sipcfg_settings::sipclients::register(&manager)?;
 //!
 //! let settings = SIPSimpleSettings::get(&manager)?;
-//! settings.rtp().set_port_range("40000-40100")?;
+//! settings.rtp().set_port_range((40000, 40100))?;
 //! settings.save()?;
 //!
 //! let accounts = AccountManager::load(&manager)?;
 //! let account = accounts.add("user@example.com")?;
-//! account.set_display_name("Example User".to_string())?;
-//! account.sip().set_outbound_proxy(Some("sip.example.com".try_into()?))?;
+//! account.set_display_name("Example User")?;
+//! account.sip().set_outbound_proxy("sip.example.com")?;
 //! account.save()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -215,8 +215,9 @@ fn port_is_from_0_to_65535() {
     assert_eq!(typed, Ok(Port::from_u16(5060)));
     let typed: Result<Port, _> = 70000.into_setting();
     assert!(typed.unwrap_err().message().contains("0 to 65535"));
-    let typed: Result<Port, _> = "5062".into_setting();
-    assert_eq!(typed, Ok(Port::from_u16(5062)));
+    // Text is parsed by `set_text`, not by typed setters (a compile error, see the UI tests).
+    let typed: Result<Option<Port>, _> = sipcfg::IntoNillable::<Port, _>::into_nillable(5062);
+    assert_eq!(typed, Ok(Some(Port::from_u16(5062))));
 }
 
 #[test]
@@ -809,8 +810,10 @@ fn sip_transport_list_keeps_order_and_refuses_duplicates() {
         SIPTransportList::try_from([SIPTransport::Tls, SIPTransport::Tcp, SIPTransport::Udp]),
         Ok(list.clone())
     );
-    let typed: Result<SIPTransportList, _> = ["udp"].into_setting();
+    let typed: Result<SIPTransportList, _> = [SIPTransport::Udp].into_setting();
     assert_eq!(typed, Ok(udp));
+    let twice: Result<SIPTransportList, _> = [SIPTransport::Udp, SIPTransport::Udp].into_setting();
+    assert!(twice.is_err());
     assert_eq!(list.iter().count(), 3);
     assert_eq!(
         Vec::from(list),

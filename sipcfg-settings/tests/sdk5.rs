@@ -37,7 +37,7 @@ fn start(
     manager.start(backend.clone()).expect("start");
     let failures = Arc::new(Mutex::new(Vec::new()));
     let sink = failures.clone();
-    let guard = manager.notifications().observe(
+    let guard = manager.notifications().observe_scoped(
         NotificationFilter::new().name(NotificationName::ManagerLoadFailed),
         move |notification| {
             if let NotificationKind::ManagerLoadFailed { path, error, .. } = &notification.kind {

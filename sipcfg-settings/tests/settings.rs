@@ -511,10 +511,7 @@ fn the_default_account_follows_the_enabled_flags_as_in_the_reference() {
 
     // An enabled new account becomes the default when there is none.
     let alice = accounts
-        .add_with("alice@example.com", |a| {
-            a.set_enabled(true)
-                .map_err(sipcfg::ConfigurationError::from)
-        })
+        .add_with("alice@example.com", |a| a.set_enabled(true))
         .unwrap();
     assert_eq!(
         settings.default_account().as_deref(),
@@ -522,10 +519,7 @@ fn the_default_account_follows_the_enabled_flags_as_in_the_reference() {
     );
     // Another one does not take over.
     let bob = accounts
-        .add_with("bob@example.com", |a| {
-            a.set_enabled(true)
-                .map_err(sipcfg::ConfigurationError::from)
-        })
+        .add_with("bob@example.com", |a| a.set_enabled(true))
         .unwrap();
     assert_eq!(
         settings.default_account().as_deref(),

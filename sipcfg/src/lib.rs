@@ -69,10 +69,10 @@ pub use error::{
 };
 pub use extension::{Extension, ExtensionInfo, ExtensionTarget, LinkedExtension};
 pub use manager::{ConfigurationManager, ObjectKey, WeakConfigurationManager, MAX_PATCH_DEPTH};
-pub use modified::{Modified, ModifiedValue, SECRET_MASK};
+pub use modified::{Change, Modified, ModifiedValue, SECRET_MASK};
 pub use notification::{
     Notification, NotificationCenter, NotificationFilter, NotificationKind, NotificationName,
-    ObserverGuard, Operation, Origin, Sender,
+    ObserverGuard, ObserverId, Operation, Origin, Sender,
 };
 pub use object::{
     GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsDeclaration,
@@ -80,8 +80,8 @@ pub use object::{
 };
 pub use patch::{Patch, PatchValue};
 pub use setting_type::{
-    display_stored, expect_string, DynValue, IntoSetting, ListItem, SettingType, SharedValue,
-    TypeInfo,
+    display_stored, expect_string, AsOption, AsValue, DynValue, IntoNillable, IntoSetting,
+    ListItem, SettingType, SharedValue, TypeInfo,
 };
 pub use value::{Data, Value};
 

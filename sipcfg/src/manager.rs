@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use parking_lot::{Mutex, RwLock, RwLockUpgradableReadGuard};
+use parking_lot::{Mutex, RwLock};
 
 use crate::backend::{Backend, Merge, StoreVersion};
 use crate::extension::ExtensionRegistry;
@@ -58,8 +58,10 @@ pub(crate) struct ManagerInner {
 ///
 /// Invariant: `data` is the document at `version` with every change of `pending` applied.
 struct Store {
-    backend: Box<dyn Backend>,
-    data: Data,
+    backend: Arc<dyn Backend>,
+    /// Shared with a write in progress, which writes a snapshot of it without holding the
+    /// store's lock: changes made meanwhile copy it first (`Arc::make_mut`).
+    data: Arc<Data>,
     /// The backend's version that `data` was last loaded from or written as.
     version: Option<StoreVersion>,
     /// This manager's changes not yet written, in order.
@@ -293,8 +295,8 @@ impl ConfigurationManager {
         }
         let loaded = backend.load_versioned()?;
         *store = Some(Store {
-            backend: Box::new(backend),
-            data: loaded.data,
+            backend: Arc::new(backend),
+            data: Arc::new(loaded.data),
             version: loaded.version,
             pending: Vec::new(),
             changes: 0,
@@ -372,7 +374,7 @@ impl ConfigurationManager {
         self.write_store(|store| {
             for change in changes {
                 // Live objects are one per id: a creation never conflicts here.
-                change.apply(&mut store.data);
+                change.apply(Arc::make_mut(&mut store.data));
                 store.pending.push(change);
                 store.changes += 1;
             }
@@ -404,7 +406,7 @@ impl ConfigurationManager {
         self.read_store(|store| {
             let data = match group {
                 Some(group) => store.data.group(group),
-                None => Some(&store.data),
+                None => Some(&*store.data),
             };
             data.map(|d| d.names().map(str::to_owned).collect())
                 .unwrap_or_default()
@@ -431,7 +433,7 @@ impl ConfigurationManager {
                 from: old,
                 to: new.name,
             };
-            change.apply(&mut store.data);
+            change.apply(Arc::make_mut(&mut store.data));
             store.pending.push(change);
             store.changes += 1;
             Ok(())
@@ -549,21 +551,20 @@ impl ConfigurationManager {
     /// is an error and changes nothing.
     pub fn reload(&self) -> Result<bool, ConfigurationError> {
         let ordered = self.inner.save_lock.lock();
-        let store = self.inner.store.upgradable_read();
-        let current = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
-        let loaded = current.backend.load_versioned()?;
-        if loaded.version.is_some() && loaded.version == current.version {
+        let (backend, known) = self.read_store(|store| (store.backend.clone(), store.version))?;
+        let loaded = backend.load_versioned()?;
+        if loaded.version.is_some() && loaded.version == known {
             return Ok(false);
         }
+        let mut store = self.inner.store.write();
+        let Some(current) = store.as_mut() else {
+            return Err(ConfigurationError::NotStarted);
+        };
         let mut merge = PendingMerge::new(&current.data, &current.pending);
         merge.rebase(loaded.data);
         let conflicts = std::mem::take(&mut merge.conflicts);
         let merged = merge.merged.unwrap_or_default();
-        let mut store = RwLockUpgradableReadGuard::upgrade(store);
-        let Some(current) = store.as_mut() else {
-            return Err(ConfigurationError::NotStarted);
-        };
-        let before = std::mem::replace(&mut current.data, merged);
+        let before = std::mem::replace(&mut current.data, Arc::new(merged));
         current.version = loaded.version;
         // The creations another writer beat are dropped for good.
         current
@@ -582,36 +583,48 @@ impl ConfigurationManager {
     /// Writes (see [`save`](Self::save)); with `target`, only if no write stored change
     /// `target` yet. Then settles the objects whose saves and deletions are stored. Returns the
     /// new objects whose creation was rejected (`DuplicateId`).
+    ///
+    /// The store's lock is held only to take a snapshot and to install the result: changes
+    /// made while the backend writes wait for nothing, and the next write stores them.
     fn write(&self, target: Option<u64>) -> Result<Vec<ConfigurationError>, ConfigurationError> {
         let ordered = self.inner.save_lock.lock();
-        let store = self.inner.store.upgradable_read();
-        let current = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
+        let snapshot = self.read_store(|store| {
+            let due = target.is_none_or(|target| store.written < target);
+            due.then(|| {
+                (
+                    store.backend.clone(),
+                    store.data.clone(),
+                    store.pending.clone(),
+                    store.version,
+                    store.changes,
+                )
+            })
+        })?;
         let mut external = None;
         let mut conflicts = Vec::new();
-        let mut written = current.written;
-        if target.is_none_or(|target| current.written < target) {
-            let upto = current.changes;
-            let mut merge = PendingMerge::new(&current.data, &current.pending);
-            let version = current
-                .backend
-                .save_merged(current.version.as_ref(), &mut merge)?;
+        if let Some((backend, data, pending, version, upto)) = snapshot {
+            let mut merge = PendingMerge::new(&data, &pending);
+            let version = backend.save_merged(version.as_ref(), &mut merge)?;
             let merged = merge.merged;
             conflicts = merge.conflicts;
-            let mut store = RwLockUpgradableReadGuard::upgrade(store);
+            let mut store = self.inner.store.write();
             let Some(current) = store.as_mut() else {
                 return Err(ConfigurationError::NotStarted);
             };
-            if let Some(merged) = merged {
-                let before = std::mem::replace(&mut current.data, merged);
-                external = Some(ExternalChanges::between(&before, &current.data));
+            // Changes made while the backend wrote: not stored yet, so still pending.
+            let later: Vec<Change> = current.pending.drain(..).skip(pending.len()).collect();
+            if let Some(mut merged) = merged {
+                external = Some(ExternalChanges::between(&data, &merged));
+                for change in &later {
+                    change.apply(&mut merged);
+                }
+                current.data = Arc::new(merged);
             }
-            current.pending.clear();
+            current.pending = later;
             current.written = upto;
             current.version = version;
-            written = upto;
-        } else {
-            drop(store);
         }
+        let written = self.read_store(|store| store.written)?;
         let rejected = crate::object::reject_creations(self, &conflicts);
         let mut posts = crate::object::settle_written(self, written);
         if let Some(external) = external {
@@ -624,7 +637,7 @@ impl ConfigurationManager {
 
     /// A copy of the whole document as it is in memory now.
     pub fn data(&self) -> Result<Data, ConfigurationError> {
-        self.read_store(|store| store.data.clone())
+        self.read_store(|store| Data::clone(&store.data))
     }
 
     /// Runs `f` on the document without copying it.

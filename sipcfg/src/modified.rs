@@ -87,3 +87,38 @@ impl fmt::Display for ModifiedValue {
         write!(f, "{} -> {}", self.old_display(), self.new_display())
     }
 }
+
+/// The old and new value of one changed setting, typed: what a generated `{setting}_modified()`
+/// accessor returns (`settings.tls().verify_server_modified()`). `Debug` masks secrets.
+#[derive(Clone, PartialEq)]
+pub struct Change<T> {
+    /// The value at the last save (or load).
+    pub old: T,
+    /// The current value.
+    pub new: T,
+    secret: bool,
+}
+
+impl<T> Change<T> {
+    /// A change from `old` to `new`; `secret` masks both in `Debug`.
+    pub fn new(old: T, new: T, secret: bool) -> Self {
+        Change { old, new, secret }
+    }
+
+    /// Whether the setting is a secret.
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Change<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Change");
+        if self.secret {
+            out.field("old", &SECRET_MASK).field("new", &SECRET_MASK);
+        } else {
+            out.field("old", &self.old).field("new", &self.new);
+        }
+        out.finish()
+    }
+}

@@ -252,10 +252,13 @@ struct CenterInner {
 /// let center = NotificationCenter::default();
 /// let seen = Arc::new(Mutex::new(Vec::new()));
 /// let sink = seen.clone();
-/// let guard = center.observe(NotificationFilter::new(), move |n| {
+/// let id = center.observe(NotificationFilter::new(), move |n| {
 ///     sink.lock().unwrap().push(n.kind.name())
 /// });
-/// drop(guard); // stops observing
+/// center.remove_observer(id); // observers live until removed
+///
+/// let _observer = center.observe_scoped(NotificationFilter::new(), |n| println!("{n}"));
+/// // observes until `_observer` goes out of scope
 /// ```
 #[derive(Clone, Default)]
 pub struct NotificationCenter {
@@ -270,7 +273,13 @@ impl fmt::Debug for NotificationCenter {
     }
 }
 
-/// Keeps an observer registered; dropping it removes the observer.
+/// The id of an observer added with [`NotificationCenter::observe`], to remove it with
+/// [`NotificationCenter::remove_observer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObserverId(u64);
+
+/// Keeps an observer added with [`NotificationCenter::observe_scoped`] registered; dropping it
+/// removes the observer.
 #[must_use = "the observer is removed when the guard is dropped"]
 pub struct ObserverGuard {
     center: Weak<CenterInner>,
@@ -294,22 +303,43 @@ impl Drop for ObserverGuard {
 }
 
 impl NotificationCenter {
-    /// Calls `callback` for every notification that passes `filter`, until the returned guard
-    /// is dropped.
+    /// Calls `callback` for every notification that passes `filter`, until
+    /// [`remove_observer`](Self::remove_observer) is called with the returned id (or the center
+    /// is dropped). Ignoring the id is fine: `let _ = center.observe(..)` keeps observing.
+    /// For an observer that ends with a scope, use [`observe_scoped`](Self::observe_scoped).
     pub fn observe(
         &self,
         filter: NotificationFilter,
         callback: impl Fn(&Notification) + Send + Sync + 'static,
-    ) -> ObserverGuard {
+    ) -> ObserverId {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         self.inner
             .observers
             .write()
             .push((id, filter, Arc::new(callback)));
+        ObserverId(id)
+    }
+
+    /// Like [`observe`](Self::observe), until the returned guard is dropped. Bind the guard to
+    /// a named variable (`let _observer = ...`): `let _ = ...` drops it at once.
+    pub fn observe_scoped(
+        &self,
+        filter: NotificationFilter,
+        callback: impl Fn(&Notification) + Send + Sync + 'static,
+    ) -> ObserverGuard {
+        let ObserverId(id) = self.observe(filter, callback);
         ObserverGuard {
             center: Arc::downgrade(&self.inner),
             id,
         }
+    }
+
+    /// Stops the observer `id`; `false` if it was already removed.
+    pub fn remove_observer(&self, id: ObserverId) -> bool {
+        let mut observers = self.inner.observers.write();
+        let before = observers.len();
+        observers.retain(|(observer, _, _)| *observer != id.0);
+        observers.len() != before
     }
 
     /// Delivers `notification` to the matching observers, in the order they were added.

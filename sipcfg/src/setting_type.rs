@@ -297,20 +297,164 @@ impl<T: SettingType> SettingType for Option<T> {
     }
 }
 
-/// A value accepted by a typed setter: anything the setting's type can be made from with
-/// `TryFrom`, so `set_port(5060)` works for a `Port` and fails, changing nothing, for 70000.
+/// A value accepted by a typed setter (`set_...`) of a setting of type `T`.
+///
+/// **The conversion rule.** A typed setter takes typed Rust values: the setting's own type, or a
+/// value that converts into it by a *checked* Rust conversion. It never parses text into a
+/// number, a boolean, an enum word or a list; text in the file format's form is parsed by
+/// [`RawObject::set_text`](crate::RawObject::set_text) and
+/// [`set_many`](crate::RawObject::set_many) (and by `sip-settings`). What is accepted:
+///
+/// - the setting's type itself (`T` for `T`, and `Some(t)`/`None` for `Option<T>`);
+/// - for a nillable setting (`Option<T>`), every value accepted for `T`, meaning `Some`:
+///   `set_display_name("Alice")`; `None` clears it;
+/// - `&str`, `&String`, `Box<str>` and `Cow<str>` for `String`;
+/// - any primitive integer for any other primitive integer, checked: `70000` for a `u16` is
+///   refused and changes nothing;
+/// - arrays, slices and `Vec`s of accepted items for `Vec<T>` lists;
+/// - whatever a setting type declares with [`into_setting!`](crate::into_setting): text for
+///   types whose value *is* text (addresses, paths), integers for ranged number types.
+///
+/// `Some(x)` must hold the setting's own type (`Some(String::from("Alice"))`): `None` could not
+/// be typed otherwise. Write the bare value instead (`"Alice"`).
+#[diagnostic::on_unimplemented(
+    message = "a setting of type `{T}` cannot be assigned a `{Self}`",
+    label = "not accepted for a `{T}` setting",
+    note = "a typed setter takes the setting's type or a value with a checked conversion into it (see `sipcfg::IntoSetting`); text is parsed by `set_text`/`set_many`"
+)]
 pub trait IntoSetting<T> {
     /// Converts, or says why not.
     fn into_setting(self) -> Result<T, ValueError>;
 }
 
-impl<T, V> IntoSetting<T> for V
-where
-    T: SettingType + TryFrom<V>,
-    <T as TryFrom<V>>::Error: Into<ValueError>,
-{
+/// Every setting type is accepted for itself.
+impl<T: SettingType> IntoSetting<T> for T {
     fn into_setting(self) -> Result<T, ValueError> {
-        T::try_from(self).map_err(Into::into)
+        Ok(self)
+    }
+}
+
+/// A value accepted by the typed setter of a nillable setting (`Option<T>`): every value
+/// accepted for `T` ([`IntoSetting<T>`], meaning `Some`), and `Option<T>` itself (`Some(t)`
+/// or `None`). `M` is [`AsValue`] or [`AsOption`]; the compiler infers it, so that both kinds
+/// of argument are accepted by one setter.
+#[diagnostic::on_unimplemented(
+    message = "a nillable setting of type `Option<{T}>` cannot be assigned a `{Self}`",
+    label = "not accepted for an `Option<{T}>` setting",
+    note = "pass a value accepted for `{T}` (it means `Some`), or `None`; `Some(..)` must hold a `{T}` itself: write `set_x(\"Alice\")`, not `set_x(Some(\"Alice\"))`",
+    note = "a typed setter takes the setting's type or a value with a checked conversion into it (see `sipcfg::IntoSetting`); text is parsed by `set_text`/`set_many`"
+)]
+pub trait IntoNillable<T, M> {
+    /// Converts, or says why not.
+    fn into_nillable(self) -> Result<Option<T>, ValueError>;
+}
+
+/// Marks the [`IntoNillable`] impl for values accepted for `T`, taken as `Some`.
+#[derive(Debug)]
+pub enum AsValue {}
+
+/// Marks the [`IntoNillable`] impl for `Option<T>` itself.
+#[derive(Debug)]
+pub enum AsOption {}
+
+impl<T, V: IntoSetting<T>> IntoNillable<T, AsValue> for V {
+    fn into_nillable(self) -> Result<Option<T>, ValueError> {
+        self.into_setting().map(Some)
+    }
+}
+
+impl<T: SettingType> IntoNillable<T, AsOption> for Option<T> {
+    fn into_nillable(self) -> Result<Option<T>, ValueError> {
+        Ok(self)
+    }
+}
+
+/// Declares the values a setting type accepts in its typed setters, for the type and for its
+/// nillable form (`Option<T>`), through `TryFrom` (or `From`) conversions.
+///
+/// ```
+/// use sipcfg::{into_setting, IntoSetting, SettingType, TypeInfo, Value, ValueError};
+///
+/// /// A volume from 0 to 100.
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// struct Volume(u8);
+///
+/// impl TryFrom<i32> for Volume {
+///     type Error = ValueError;
+///     fn try_from(n: i32) -> Result<Self, ValueError> {
+///         match u8::try_from(n) {
+///             Ok(n) if n <= 100 => Ok(Volume(n)),
+///             _ => Err(ValueError::expected("a volume from 0 to 100", n)),
+///         }
+///     }
+/// }
+/// # impl SettingType for Volume {
+/// #     fn from_stored(value: &Value) -> Result<Self, ValueError> {
+/// #         Volume::try_from(i32::from_stored(value)?)
+/// #     }
+/// #     fn to_stored(&self) -> Value { self.0.to_stored() }
+/// #     fn type_info() -> TypeInfo { TypeInfo::new("Volume") }
+/// # }
+///
+/// // `set_volume(42)`; on an `Option<Volume>` setting also `set_volume(None)`.
+/// into_setting!(Volume: i32);
+///
+/// let volume: Result<Volume, _> = 42.into_setting();
+/// assert_eq!(volume, Ok(Volume(42)));
+/// let too_loud: Result<Volume, _> = 101.into_setting();
+/// assert!(too_loud.is_err());
+/// ```
+#[macro_export]
+macro_rules! into_setting {
+    ($ty:ty: $($source:ty),+ $(,)?) => {$(
+        impl $crate::IntoSetting<$ty> for $source {
+            fn into_setting(self) -> ::core::result::Result<$ty, $crate::ValueError> {
+                <$ty as ::core::convert::TryFrom<$source>>::try_from(self)
+                    .map_err(::core::convert::Into::<$crate::ValueError>::into)
+            }
+        }
+
+    )+};
+}
+
+into_setting!(String: &str, &String, Box<str>, std::borrow::Cow<'_, str>);
+
+// Checked conversions between the primitive integers: every ordered pair of distinct types
+// (a type for itself is the identity above). An unsuffixed literal is an `i32` here.
+into_setting!(i8: i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+into_setting!(i16: i8, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+into_setting!(i32: i8, i16, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+into_setting!(i64: i8, i16, i32, i128, isize, u8, u16, u32, u64, u128, usize);
+into_setting!(i128: i8, i16, i32, i64, isize, u8, u16, u32, u64, u128, usize);
+into_setting!(isize: i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, usize);
+into_setting!(u8: i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize);
+into_setting!(u16: i8, i16, i32, i64, i128, isize, u8, u32, u64, u128, usize);
+into_setting!(u32: i8, i16, i32, i64, i128, isize, u8, u16, u64, u128, usize);
+into_setting!(u64: i8, i16, i32, i64, i128, isize, u8, u16, u32, u128, usize);
+into_setting!(u128: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, usize);
+into_setting!(usize: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128);
+
+/// A list accepts an array of accepted items: `set_codecs([AudioCodec::Opus])`.
+impl<T: ListItem, V: IntoSetting<T>, const N: usize> IntoSetting<Vec<T>> for [V; N] {
+    fn into_setting(self) -> Result<Vec<T>, ValueError> {
+        self.into_iter().map(IntoSetting::into_setting).collect()
+    }
+}
+
+/// A list accepts a slice of accepted items.
+impl<T: ListItem, V: IntoSetting<T> + Clone> IntoSetting<Vec<T>> for &[V] {
+    fn into_setting(self) -> Result<Vec<T>, ValueError> {
+        self.iter()
+            .cloned()
+            .map(IntoSetting::into_setting)
+            .collect()
+    }
+}
+
+/// A list of strings accepts a `Vec<&str>`.
+impl IntoSetting<Vec<String>> for Vec<&str> {
+    fn into_setting(self) -> Result<Vec<String>, ValueError> {
+        Ok(self.into_iter().map(str::to_owned).collect())
     }
 }
 
@@ -397,10 +541,37 @@ mod tests {
     }
 
     #[test]
-    fn into_setting_uses_try_from() {
+    fn into_setting_takes_typed_values_with_checked_conversions() {
         let ok: Result<u16, _> = 5060u32.into_setting();
         assert_eq!(ok, Ok(5060));
+        let literal: Result<u16, _> = 5060.into_setting();
+        assert_eq!(literal, Ok(5060));
+        let out_of_range: Result<u16, _> = 70000.into_setting();
+        assert!(out_of_range.is_err());
         let text: Result<String, _> = "x".into_setting();
         assert_eq!(text, Ok("x".to_owned()));
+        let list: Result<Vec<String>, _> = ["a", "b"].into_setting();
+        assert_eq!(list, Ok(vec!["a".to_owned(), "b".to_owned()]));
+        let list: Result<Vec<u16>, _> = [1, 70000].into_setting();
+        assert!(list.is_err());
+    }
+
+    #[test]
+    fn nillable_settings_take_the_bare_value_some_of_their_type_and_none() {
+        fn nillable<M>(value: impl IntoNillable<String, M>) -> Result<Option<String>, ValueError> {
+            value.into_nillable()
+        }
+        assert_eq!(nillable("Alice"), Ok(Some("Alice".to_owned())));
+        assert_eq!(
+            nillable(String::from("Alice")),
+            Ok(Some("Alice".to_owned()))
+        );
+        assert_eq!(
+            nillable(Some(String::from("Alice"))),
+            Ok(Some("Alice".to_owned()))
+        );
+        assert_eq!(nillable(None), Ok(None));
+        let number: Result<Option<u8>, _> = IntoNillable::<u8, _>::into_nillable(300);
+        assert!(number.is_err());
     }
 }

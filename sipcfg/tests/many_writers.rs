@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use common::*;
 use sipcfg::backend::{Backend, FileBackend, MemoryBackend};
@@ -334,54 +334,85 @@ fn a_batch_whose_closure_fails_writes_nothing_and_the_next_save_does() {
         .is_some());
 }
 
-/// A memory backend whose merged saves take a while, like a real disk.
+/// A memory backend whose first write waits until the test opens its gate: a write in
+/// progress, while other saves arrive.
 #[derive(Clone, Default)]
-struct SlowBackend(MemoryBackend);
+struct GatedBackend {
+    memory: MemoryBackend,
+    gate: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
 
-impl Backend for SlowBackend {
+impl GatedBackend {
+    fn open(&self) {
+        let (open, changed) = &*self.gate;
+        *open.lock().unwrap() = true;
+        changed.notify_all();
+    }
+}
+
+impl Backend for GatedBackend {
     fn load(&self) -> Result<sipcfg::Data, BackendError> {
-        self.0.load()
+        self.memory.load()
     }
     fn save(&self, data: &sipcfg::Data) -> Result<(), BackendError> {
-        self.0.save(data)
+        self.memory.save(data)
     }
     fn load_versioned(&self) -> Result<sipcfg::backend::Loaded, BackendError> {
-        self.0.load_versioned()
+        self.memory.load_versioned()
     }
     fn save_merged(
         &self,
         since: Option<&sipcfg::backend::StoreVersion>,
         merge: &mut dyn sipcfg::backend::Merge,
     ) -> Result<Option<sipcfg::backend::StoreVersion>, BackendError> {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        self.0.save_merged(since, merge)
+        let (open, changed) = &*self.gate;
+        let mut open = open.lock().unwrap();
+        while !*open {
+            open = changed.wait(open).unwrap();
+        }
+        drop(open);
+        self.memory.save_merged(since, merge)
     }
 }
 
 #[test]
-fn concurrent_saves_are_stored_by_few_writes() {
-    let backend = SlowBackend::default();
+fn saves_arriving_during_a_write_are_stored_by_one_more_write() {
+    let backend = GatedBackend::default();
     let manager = start(backend.clone());
     let threads = 8;
-    let barrier = Arc::new(Barrier::new(threads));
-    let handles: Vec<_> = (0..threads)
-        .map(|n| {
-            let (manager, barrier) = (manager.clone(), barrier.clone());
-            std::thread::spawn(move || {
-                let account = Account::get(&manager, &format!("t{n}@example.com")).unwrap();
-                account.set_enabled(true).unwrap();
-                barrier.wait();
-                account.save().unwrap();
-                assert!(account.get_modified().is_empty());
-            })
+    let save_in_thread = |n: usize| {
+        let manager = manager.clone();
+        std::thread::spawn(move || {
+            let account = Account::get(&manager, &format!("t{n}@example.com")).unwrap();
+            account.set_enabled(true).unwrap();
+            account.save().unwrap();
+            assert!(account.get_modified().is_empty());
         })
-        .collect();
+    };
+    // The first save starts writing and waits at the gate...
+    let mut handles = vec![save_in_thread(0)];
+    while !manager.has_unsaved_changes().unwrap() {
+        std::thread::yield_now();
+    }
+    // ...while seven more saves arrive: their changes enter the document at once, and they
+    // wait for the write in progress.
+    handles.extend((1..threads).map(save_in_thread));
+    while manager.get_names(Some("Accounts")).unwrap().len() < threads {
+        std::thread::yield_now();
+    }
+    backend.open();
     for handle in handles {
         handle.join().expect("no panic");
     }
-    let saves = backend.0.save_count();
-    assert!(saves <= 3, "{saves} writes for {threads} saves");
-    assert_eq!(backend.0.data().group("Accounts").map(|g| g.len()), Some(8));
+    assert_eq!(
+        backend.memory.save_count(),
+        2,
+        "the first write, and one for the seven saves that arrived during it"
+    );
+    assert_eq!(
+        backend.memory.data().group("Accounts").map(|g| g.len()),
+        Some(threads)
+    );
 }
 
 #[test]

@@ -103,7 +103,10 @@ fn an_invalid_assignment_is_an_error_and_changes_nothing() {
     settings.sip().set_udp_port(5060).unwrap();
     let error = settings.sip().set_udp_port(70000).unwrap_err();
     assert!(
-        matches!(&error, SettingError::Invalid { path, .. } if path == "sip.udp_port"),
+        matches!(
+            &error,
+            ConfigurationError::Setting(SettingError::Invalid { path, .. }) if path == "sip.udp_port"
+        ),
         "{error}"
     );
     assert!(error.to_string().contains("70000"), "{error}");

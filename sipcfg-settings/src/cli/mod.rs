@@ -494,7 +494,7 @@ impl Session {
         crate::sipclients::register(&manager)?;
         let warnings = Arc::new(Mutex::new(Warnings::default()));
         let sink = warnings.clone();
-        let observer = manager.notifications().observe(
+        let observer = manager.notifications().observe_scoped(
             NotificationFilter::new().name(NotificationName::ManagerLoadFailed),
             move |notification| {
                 if let NotificationKind::ManagerLoadFailed { path, error, .. } = &notification.kind

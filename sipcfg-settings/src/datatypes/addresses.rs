@@ -171,6 +171,7 @@ impl From<IpAddr> for Hostname {
 }
 
 text_conversions!(Hostname);
+text_into_setting!(Hostname);
 
 /// A SIP address `user@domain` (an account's id).
 ///
@@ -318,6 +319,7 @@ impl From<SIPAddress> for String {
 }
 
 text_conversions!(SIPAddress);
+text_into_setting!(SIPAddress);
 
 /// Splits `host[:port]`: a bracketed IPv6 host may be followed by `:port`; a text with more
 /// than one colon is an unbracketed IPv6 address without a port.
@@ -514,6 +516,7 @@ macro_rules! transport_address {
         }
 
         text_conversions!($name);
+        text_into_setting!($name);
     };
 }
 
@@ -652,6 +655,7 @@ impl fmt::Display for STUNServerAddress {
 }
 
 text_conversions!(STUNServerAddress);
+text_into_setting!(STUNServerAddress);
 
 list_type! {
     /// The STUN servers to use (`nat_traversal.stun_server_list`): items of
@@ -831,3 +835,4 @@ impl AsRef<str> for XCAPRoot {
 }
 
 text_conversions!(XCAPRoot);
+text_into_setting!(XCAPRoot);

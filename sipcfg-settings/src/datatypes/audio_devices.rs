@@ -60,6 +60,7 @@ macro_rules! audio_device {
         string_newtype!($name);
 
         text_conversions!($name);
+        text_into_setting!($name);
     };
 }
 

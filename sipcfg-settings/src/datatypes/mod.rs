@@ -4,9 +4,14 @@
 //! Each type checks its value when it is made, so an invalid value can never be assigned to a
 //! setting. Every type implements [`sipcfg::SettingType`] (the stored form, the text a person
 //! types and the form `sip-settings show` prints), [`Display`](std::fmt::Display) (the stored
-//! text), [`FromStr`](std::str::FromStr) and `TryFrom<&str>`/`TryFrom<String>` (so typed setters
-//! accept text), with [`sipcfg::ValueError`] as the error: its message says what was expected
-//! and what was found.
+//! text), [`FromStr`](std::str::FromStr) and `TryFrom<&str>`/`TryFrom<String>`, with
+//! [`sipcfg::ValueError`] as the error: its message says what was expected and what was found.
+//!
+//! Typed setters follow the conversion rule of [`sipcfg::IntoSetting`]: they take typed values.
+//! Types whose value *is* text (addresses, host names, paths, device names) also take `&str`
+//! and `String`, checked; numbers take any integer, checked; lists take arrays, slices and
+//! `Vec`s of their items. Enum words, numbers and ranges written as text are parsed by
+//! `set_text` and `sip-settings`, or explicitly with `str::parse`.
 //!
 //! | family | types |
 //! | --- | --- |
@@ -68,6 +73,14 @@ macro_rules! text_conversions {
     )*};
 }
 
+/// Typed setters of a type whose value is text (an address, a path, a device name) accept
+/// `&str`, `String` and `&String`, checked (see the conversion rule of [`sipcfg::IntoSetting`]).
+macro_rules! text_into_setting {
+    ($($ty:ty),* $(,)?) => {$(
+        ::sipcfg::into_setting!($ty: &str, ::std::string::String, &::std::string::String);
+    )*};
+}
+
 /// For a newtype `$name(String)` with `new(...) -> Result<Self, ValueError>` and an
 /// `EXPECTED` text: `SettingType` (stored as the string, read through `new`), `Display` and
 /// `AsRef<str>`.
@@ -115,6 +128,8 @@ macro_rules! integer_conversions {
                 <$ty>::new(wide)
             }
         }
+
+        ::sipcfg::into_setting!($ty: $int);
     )*};
 }
 
@@ -341,6 +356,14 @@ macro_rules! list_type {
 
             fn try_from(items: [$item; N]) -> Result<Self, Self::Error> {
                 Self::new(items)
+            }
+        }
+
+        ::sipcfg::into_setting!($name: Vec<$item>, &[$item]);
+
+        impl<const N: usize> ::sipcfg::IntoSetting<$name> for [$item; N] {
+            fn into_setting(self) -> Result<$name, ::sipcfg::ValueError> {
+                $name::try_from(self)
             }
         }
 

@@ -151,6 +151,8 @@ macro_rules! path_type {
         }
 
         text_conversions!($name);
+        text_into_setting!($name);
+        ::sipcfg::into_setting!($name: &std::path::Path, PathBuf, OsString);
     };
 }
 

@@ -202,3 +202,4 @@ impl From<PortRange> for std::ops::RangeInclusive<u16> {
 }
 
 text_conversions!(PortRange);
+sipcfg::into_setting!(PortRange: (u16, u16), std::ops::RangeInclusive<u16>);

@@ -6,11 +6,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::registry::post_load_failures;
-use super::state::{assign, reset};
+use super::state::{assign, modified_of, reset};
 use super::{ObjectCore, ObjectState};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::setting_type::{IntoSetting, SettingType};
-use crate::{ConfigurationManager, SettingError};
+use crate::{Change, ConfigurationManager, SettingError, ValueError};
 
 /// A borrowed view of one group of an object (or of an extension's settings in it), used by the
 /// generated accessors.
@@ -60,7 +60,16 @@ impl<'a> GroupRef<'a> {
         ordinal: usize,
         value: impl IntoSetting<T>,
     ) -> Result<(), SettingError> {
-        let converted = value.into_setting();
+        self.set_converted(ordinal, value.into_setting())
+    }
+
+    /// Assigns the declared setting number `ordinal` the result of a conversion: an error
+    /// changes nothing and is returned naming the setting.
+    pub fn set_converted<T: SettingType>(
+        &self,
+        ordinal: usize,
+        converted: Result<T, ValueError>,
+    ) -> Result<(), SettingError> {
         let mut state = self.core.state.write();
         let slot = state.layout.nodes[self.node as usize].settings[ordinal] as usize;
         let value = converted.map_err(|error| SettingError::Invalid {
@@ -68,6 +77,20 @@ impl<'a> GroupRef<'a> {
             error,
         })?;
         assign(&mut state, slot, Arc::new(value))
+    }
+
+    /// The change of the declared setting number `ordinal` since the last save, typed: `None`
+    /// if it did not change, or if `T` is not its type.
+    pub fn modified<T: SettingType>(&self, ordinal: usize) -> Option<Change<T>> {
+        let state = self.core.state.read();
+        let slot = state.layout.nodes[self.node as usize].settings[ordinal] as usize;
+        let path = &state.layout.slots[slot].path;
+        let change = modified_of(&state).remove(path)?;
+        Some(Change::new(
+            change.old::<T>()?.clone(),
+            change.new_value::<T>()?.clone(),
+            change.is_secret(),
+        ))
     }
 
     /// Resets the declared setting number `ordinal` to its default (spec: `DefaultValue`):

@@ -44,6 +44,9 @@ impl From<u16> for Port {
     }
 }
 
+// Typed setters take an integer, checked.
+sipcfg::into_setting!(Port: i32, u16);
+
 /// The TCP and TLS ports must differ unless 0 (the reference's CorrelatedSetting).
 pub fn ports_differ(port: &Port, sibling: &Port) -> Result<(), ValueError> {
     if port.0 != 0 && port == sibling {
@@ -166,7 +169,7 @@ impl Recorder {
         let sink = seen.clone();
         let guard = manager
             .notifications()
-            .observe(filter, move |n| sink.lock().unwrap().push(n.clone()));
+            .observe_scoped(filter, move |n| sink.lock().unwrap().push(n.clone()));
         Recorder {
             seen,
             _guard: guard,
