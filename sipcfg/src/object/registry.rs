@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use super::state::{block_non_groups, load_slots, LoadFailure};
+use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote};
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::manager::ObjectKey;
@@ -95,14 +95,17 @@ pub(super) fn obtain(
         Ok(Value::Group(data)) => Some(data),
         Ok(other) => {
             // The whole entry is not a group: keep it until something is assigned.
-            failures.push(LoadFailure {
-                path: String::new(),
-                error: ValueError::new(format!(
-                    "expected a group of settings for the whole object, found {}",
-                    other.kind()
-                )),
-                raw: other,
-            });
+            failures.push(
+                LoadFailure {
+                    path: String::new(),
+                    error: ValueError::new(format!(
+                        "expected a group of settings for the whole object, found {}",
+                        other.kind()
+                    )),
+                    raw: other,
+                }
+                .into(),
+            );
             blocked.push(Vec::new());
             Some(Data::new())
         }
@@ -151,21 +154,22 @@ pub(super) fn obtain(
 pub(super) fn post_load_failures(
     manager: &ConfigurationManager,
     core: &ObjectCore,
-    failures: Vec<LoadFailure>,
+    notes: Vec<LoadNote>,
 ) {
-    for failure in failures {
+    for note in notes {
         let sender = Sender {
             type_name: core.info.type_name,
             id: core.state.read().id.clone(),
         };
-        manager.inner.notifications.post_kind(
-            sender,
-            NotificationKind::ManagerLoadFailed {
+        let kind = match note {
+            LoadNote::Failed(failure) => NotificationKind::ManagerLoadFailed {
                 path: failure.path,
                 raw: failure.raw,
                 error: failure.error,
             },
-        );
+            LoadNote::Moved { path, from } => NotificationKind::SettingWasMoved { path, from },
+        };
+        manager.inner.notifications.post_kind(sender, kind);
     }
 }
 
