@@ -10,7 +10,8 @@
 //! - a removed setting or group loses its lines, together with the comment lines directly above
 //!   it (no blank line between them, indented no more than it) and, for a group, everything
 //!   inside it: the comment lines after its last entry that are indented more than its header,
-//!   and the blank lines that close it in the canonical layout (one per group ending there);
+//!   and the blank lines that close it in the canonical layout (one per group ending there),
+//!   sparing one for each enclosing group that ends with it;
 //! - a new setting or group is written in canonical form into its group, at its place in the
 //!   writer's order (settings before groups, each by name): right after the entry that sorts
 //!   just before it if that is of its kind (a setting after a setting, a group after a group),
@@ -255,6 +256,8 @@ struct Node {
     /// For a group: the blank lines that close it in the canonical layout (1, plus those of its
     /// last entry if that is a group).
     closing: usize,
+    /// The group holding it (the top level for itself).
+    parent: usize,
 }
 
 /// A setting (with its value and where it is on its line) or a group.
@@ -312,6 +315,7 @@ impl<'a> FileTree<'a> {
                 children: Vec::new(),
                 last_line: 0,
                 closing: 0,
+                parent: ROOT,
             }],
         };
         // The open groups, innermost last (the top level is always open and not listed).
@@ -327,6 +331,7 @@ impl<'a> FileTree<'a> {
                     let id = tree.nodes.len();
                     node.line = Some(index);
                     node.last_line = index;
+                    node.parent = parent;
                     let is_group = matches!(node.kind, Kind::Group);
                     tree.nodes.push(node);
                     if let Some(parent) = tree.nodes.get_mut(parent) {
@@ -396,6 +401,17 @@ impl<'a> FileTree<'a> {
     /// its contents that are indented more than its header (blank lines may come between) and
     /// the blank lines that close it.
     fn end_of(&self, id: usize) -> usize {
+        self.end_with_closing(id, false)
+    }
+
+    /// Like [`end_of`](Self::end_of), for removing the entry: of the blank lines after it, it
+    /// takes none that the groups ending with it need (one each), so that their separation
+    /// from what follows stays.
+    fn removal_end(&self, id: usize) -> usize {
+        self.end_with_closing(id, true)
+    }
+
+    fn end_with_closing(&self, id: usize, spare_enclosing: bool) -> usize {
         let node = self.node(id);
         let mut end = node.last_line + 1;
         if matches!(node.kind, Kind::Group) {
@@ -411,12 +427,33 @@ impl<'a> FileTree<'a> {
                 }
             }
             let mut closing = node.closing;
+            if spare_enclosing {
+                let mut available = 0;
+                while self.is_blank(end + available) {
+                    available += 1;
+                }
+                closing = closing.min(available.saturating_sub(self.groups_ending_with(id)));
+            }
             while closing > 0 && self.is_blank(end) {
                 end += 1;
                 closing -= 1;
             }
         }
         end
+    }
+
+    /// How many groups (not the top level) have `id` as their last entry, directly or through
+    /// their last entries.
+    fn groups_ending_with(&self, mut id: usize) -> usize {
+        let mut count = 0;
+        loop {
+            let parent = self.node(id).parent;
+            if parent == ROOT || self.node(parent).children.last() != Some(&id) {
+                return count;
+            }
+            count += 1;
+            id = parent;
+        }
     }
 
     /// The first line of an entry's block: its own line, or the first of the comment lines
@@ -504,6 +541,7 @@ fn classify(raw: &str) -> Result<Classified, file_format::LineError> {
         children: Vec::new(),
         last_line: 0,
         closing: 0,
+        parent: ROOT,
     }))
 }
 
@@ -614,7 +652,7 @@ fn edit_group<'d>(
         if kept_names.contains(file.node(child).name.as_str()) {
             kept.push(child);
         } else {
-            let (start, end) = (file.start_of(child), file.end_of(child));
+            let (start, end) = (file.start_of(child), file.removal_end(child));
             for deleted in edits.deleted.iter_mut().take(end).skip(start) {
                 *deleted = true;
             }

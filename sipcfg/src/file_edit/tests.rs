@@ -649,3 +649,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_removed_last_group_leaves_the_blank_line_its_parent_needs() {
+    let text = "g:\n    a = 1\n    s:\n        k = v\n\nh = 1\n";
+    assert_eq!(
+        change(text, |d| {
+            group(d, &["g"]).remove("s");
+        }),
+        "g:\n    a = 1\n\nh = 1\n"
+    );
+    // With the canonical two blank lines, one goes with the group.
+    let text = "g:\n    a = 1\n    s:\n        k = v\n\n\nh:\n";
+    assert_eq!(
+        change(text, |d| {
+            group(d, &["g"]).remove("s");
+        }),
+        "g:\n    a = 1\n\nh:\n"
+    );
+}
