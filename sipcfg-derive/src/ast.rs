@@ -36,6 +36,9 @@ pub struct Field<'a> {
     pub name: String,
     pub name_span: Span,
     pub role: Role,
+    /// `was = "..."` of the setting or group: the paths (from the object's top) where it used
+    /// to be stored.
+    pub was: Vec<syn::LitStr>,
 }
 
 pub enum Role {
@@ -115,7 +118,7 @@ impl<'a> Input<'a> {
             };
             let setting = attr::setting_attrs(&field.attrs, errors);
             let group = attr::group_attrs(&field.attrs, errors);
-            let (role, rename) = match (setting, group) {
+            let (role, rename, was) = match (setting, group) {
                 (setting, Some(group)) => {
                     if let Some(span) = setting.span {
                         errors.spanned(
@@ -124,11 +127,12 @@ impl<'a> Input<'a> {
                         );
                     }
                     let rename = group.name.clone();
-                    (Role::Group, rename)
+                    (Role::Group, rename, group.was)
                 }
                 (setting, None) => {
                     let rename = setting.name.clone();
-                    (Role::Setting(Box::new(setting)), rename)
+                    let was = setting.was.clone();
+                    (Role::Setting(Box::new(setting)), rename, was)
                 }
             };
             let (name, name_span) = match rename {
@@ -146,6 +150,7 @@ impl<'a> Input<'a> {
                 name,
                 name_span,
                 role,
+                was,
             });
         }
         Some(Input {

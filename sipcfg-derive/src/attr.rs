@@ -57,6 +57,8 @@ pub struct SettingAttrs {
     pub override_default: Option<Span>,
     pub name: Option<LitStr>,
     pub check: Option<Check>,
+    /// `was = "old.path"`, any number of times: where the setting used to be stored.
+    pub was: Vec<LitStr>,
 }
 
 /// `check(sibling = other_setting, with = path::to::function)`.
@@ -65,9 +67,11 @@ pub struct Check {
     pub with: Path,
 }
 
-/// `#[group]` or `#[group(name = "...")]` on a field.
+/// `#[group]` or `#[group(name = "...", was = "...")]` on a field.
 pub struct GroupAttrs {
     pub name: Option<LitStr>,
+    /// `was = "old.path"`, any number of times: where the group used to be stored.
+    pub was: Vec<LitStr>,
 }
 
 /// The text of the `///` comments, lines trimmed and joined with newlines.
@@ -167,6 +171,7 @@ pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
                     let value: LitStr = meta.value()?.parse()?;
                     once(&mut result.name, value, &key, errors);
                 }
+                "was" => result.was.push(meta.value()?.parse()?),
                 "nillable" => once(&mut result.nillable, key.span(), &key, errors),
                 "runtime" => once(&mut result.runtime, key.span(), &key, errors),
                 "secret" => once(&mut result.secret, key.span(), &key, errors),
@@ -215,7 +220,8 @@ pub fn setting_attrs(attrs: &[Attribute], errors: &mut Errors) -> SettingAttrs {
                         key.span(),
                         format!(
                             "unknown setting attribute `{other}`: expected one of `default`, \
-                             `nillable`, `runtime`, `secret`, `name`, `check`, `override_default`"
+                             `nillable`, `runtime`, `secret`, `name`, `check`, `override_default`, \
+                             `was`"
                         ),
                     );
                     if meta.input.peek(syn::Token![=]) {
@@ -243,7 +249,10 @@ pub fn group_attrs(attrs: &[Attribute], errors: &mut Errors) -> Option<GroupAttr
             ));
             continue;
         }
-        let mut group = GroupAttrs { name: None };
+        let mut group = GroupAttrs {
+            name: None,
+            was: Vec::new(),
+        };
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             let parsed = attr.parse_nested_meta(|meta| {
                 let key = meta
@@ -254,10 +263,15 @@ pub fn group_attrs(attrs: &[Attribute], errors: &mut Errors) -> Option<GroupAttr
                 if key == "name" {
                     let value: LitStr = meta.value()?.parse()?;
                     once(&mut group.name, value, &key, errors);
+                } else if key == "was" {
+                    group.was.push(meta.value()?.parse()?);
                 } else {
                     errors.spanned(
                         key.span(),
-                        format!("unknown group attribute `{key}`: expected `name = \"...\"`"),
+                        format!(
+                            "unknown group attribute `{key}`: expected `name = \"...\"` or \
+                             `was = \"...\"`"
+                        ),
                     );
                     if meta.input.peek(syn::Token![=]) {
                         let _: Expr = meta.value()?.parse()?;

@@ -257,11 +257,13 @@ fn schema_fn(input: &Input) -> TokenStream {
         let name = lit(&field.name);
         let doc = lit(&field.doc);
         let ty = field.ty;
+        let was = &field.was;
         quote_spanned! {ty.span()=>
             ::sipcfg::__private::GroupField {
                 name: #name,
                 doc: #doc,
                 schema: <#ty as ::sipcfg::SettingsDeclaration>::schema,
+                was: &[#(#was),*],
             }
         }
     });
@@ -290,6 +292,7 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
     let secret = attrs.secret.is_some();
     let override_default = attrs.override_default.is_some();
     let default = default_fn(field, attrs);
+    let was = &field.was;
     let correlation = match &attrs.check {
         None => quote!(::core::option::Option::None),
         Some(check) => {
@@ -363,6 +366,7 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
             default: #default,
             ops: ::sipcfg::__private::SettingOps::of::<#ty>(),
             correlation: #correlation,
+            was: &[#(#was),*],
         }
     }
 }

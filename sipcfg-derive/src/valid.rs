@@ -73,6 +73,7 @@ pub fn check(input: &Input, errors: &mut Errors) {
     }
 
     check_accessor_names(input, errors);
+    check_was(input, errors);
 
     for (field, attrs) in input.settings() {
         let optional = option_inner(field.ty).is_some();
@@ -309,4 +310,56 @@ fn integer_range(number: &str) -> Option<(i128, i128)> {
         "i128" => (i128::MIN, i128::MAX),
         _ => return None,
     })
+}
+
+/// `was = "..."` paths: well formed, and, where this declaration can tell (an object's own
+/// names), not the place of a current setting or group. Paths into groups declared by other
+/// types are checked when the object's layout is built (a clashing one is ignored there).
+fn check_was(input: &Input, errors: &mut Errors) {
+    for field in &input.fields {
+        let mut seen: Vec<String> = Vec::new();
+        for was in &field.was {
+            let path = was.value();
+            if path.is_empty() || path.split('.').any(str::is_empty) {
+                errors.spanned(
+                    was.span(),
+                    "a `was` path is dotted names from the top of the object, e.g. \
+                     `\"audio.srtp_encryption\"`: none of them may be empty",
+                );
+                continue;
+            }
+            if seen.contains(&path) {
+                errors.spanned(was.span(), format!("duplicate `was = \"{path}\"`"));
+                continue;
+            }
+            seen.push(path.clone());
+            if input.kind != Kind::Object {
+                continue;
+            }
+            let mut names = path.split('.');
+            let first = names.next().unwrap_or_default();
+            let deeper = names.next().is_some();
+            let Some(current) = input.fields.iter().find(|f| f.name == first) else {
+                continue;
+            };
+            let message = match (&current.role, deeper) {
+                (Role::Setting(_), false) => format!(
+                    "`was = \"{path}\"` clashes with the current setting `{first}` (field `{}`): \
+                     loading would take its value and saving would remove it",
+                    current.ident
+                ),
+                (Role::Setting(_), true) => format!(
+                    "`was = \"{path}\"` cannot be: `{first}` is a current setting (field `{}`), \
+                     not a group",
+                    current.ident
+                ),
+                (Role::Group, false) => format!(
+                    "`was = \"{path}\"` clashes with the current group `{first}` (field `{}`)",
+                    current.ident
+                ),
+                (Role::Group, true) => continue,
+            };
+            errors.spanned(was.span(), message);
+        }
+    }
 }

@@ -138,15 +138,18 @@ pub struct PresenceSettings {
 pub struct AccountRTPSettings {
     /// The preferred audio codecs of this account, in order (None: the general
     /// `rtp.audio_codec_list`).
+    // The spec's list of Account settings calls it `rtp.audio_codecs`.
+    #[setting(was = "rtp.audio_codecs")]
     pub audio_codec_list: Option<AudioCodecList>,
     /// When true, DTMF is sent in band, in the audio stream.
     #[setting(default = false)]
     pub inband_dtmf: bool,
     /// Whether calls must be encrypted with SRTP: disabled, optional or mandatory.
-    #[setting(default = SRTPEncryption::Optional)]
+    // The spec's list of Account settings has it under `audio`.
+    #[setting(default = SRTPEncryption::Optional, was = "audio.srtp_encryption")]
     pub srtp_encryption: SRTPEncryption,
     /// When true, SRTP may be used even when the signalling is not over TLS.
-    #[setting(default = false)]
+    #[setting(default = false, was = "audio.use_srtp_without_tls")]
     pub use_srtp_without_tls: bool,
 }
 
@@ -167,7 +170,8 @@ pub struct AccountSIPSettings {
     #[setting(default = true)]
     pub register: bool,
     /// The Expires value used when registering, in seconds.
-    #[setting(default = NonNegativeInteger::from_u64(600))]
+    // The spec's list of Account settings calls it `registration.interval`.
+    #[setting(default = NonNegativeInteger::from_u64(600), was = "registration.interval")]
     pub register_interval: NonNegativeInteger,
     /// The Expires value used when subscribing to events, in seconds.
     #[setting(default = NonNegativeInteger::from_u64(3600))]

@@ -681,3 +681,116 @@ fn account_manager_add_and_delete_post_notifications() {
         ]
     );
 }
+
+/// An account written with the spec's list layout (before the settings moved): the values load
+/// from their old places and the next save moves them to today's.
+#[test]
+fn an_account_in_the_spec_list_layout_loads_and_saves_in_todays_layout() {
+    use sipcfg_settings::datatypes::SRTPEncryption;
+    let mut account = Data::new();
+    account.insert("enabled", "true");
+    account.insert(
+        "audio",
+        Data::from_iter([
+            ("srtp_encryption", "mandatory"),
+            ("use_srtp_without_tls", "true"),
+        ]),
+    );
+    account.insert("registration", Data::from_iter([("interval", "120")]));
+    account.insert(
+        "rtp",
+        Data::from_iter([("audio_codecs", Value::from(vec!["PCMU", "G722"]))]),
+    );
+    let mut accounts = Data::new();
+    accounts.insert("old@example.com", account);
+    let (manager, backend) = started(Data::from_iter([("Accounts", accounts)]));
+
+    let account = Account::get(&manager, "old@example.com").unwrap();
+    assert_eq!(account.rtp().srtp_encryption(), SRTPEncryption::Mandatory);
+    assert!(account.rtp().use_srtp_without_tls());
+    assert_eq!(account.sip().register_interval().get(), 120);
+    assert_eq!(
+        account.rtp().audio_codec_list().map(|l| l.to_string()),
+        Some("PCMU, G722".to_owned())
+    );
+    account.save().unwrap();
+
+    let stored = backend.data();
+    let stored = stored
+        .get_path(&["Accounts", "old@example.com"])
+        .and_then(Value::as_group)
+        .expect("the account");
+    let mut expected = Data::new();
+    expected.insert("enabled", "true");
+    expected.insert(
+        "rtp",
+        Data::from_iter([
+            ("audio_codec_list", Value::from(vec!["PCMU", "G722"])),
+            ("srtp_encryption", Value::from("mandatory")),
+            ("use_srtp_without_tls", Value::from("true")),
+        ]),
+    );
+    expected.insert("sip", Data::from_iter([("register_interval", "120")]));
+    assert_eq!(stored, &expected);
+}
+
+/// A hand-commented file, changed through the library (set, reset to the default, add and
+/// delete an account), and the document written back by editing its text: only the lines of
+/// the changed settings differ (the new account comes in canonical form, with the blank line
+/// that closes a group; the blank line that closed `Accounts` stays).
+#[test]
+fn library_changes_edit_only_their_lines_of_a_commented_file() {
+    let original = "\
+# My accounts, edited by hand.
+Accounts:
+    # work
+    alice@example.com:
+        display_name = 'Alice'   # as callees see it
+        enabled = true
+        sip:
+            # every ten minutes
+            register_interval = 600
+
+    # old one, to be removed
+    bob@example.com:
+        enabled = true
+
+SIPSimpleSettings:
+    user_agent = \"my client\"
+";
+    let path = Path::new("config");
+    let (manager, backend) = started(sipcfg::file_format::parse(original, path).unwrap());
+    let alice = Account::get(&manager, "alice@example.com").unwrap();
+    alice
+        .set_display_name(Some("Alice Example".to_owned()))
+        .unwrap();
+    alice.sip().reset_register_interval();
+    alice.save().unwrap();
+    Account::get(&manager, "bob@example.com")
+        .unwrap()
+        .delete()
+        .unwrap();
+    let carol = Account::get(&manager, "carol@example.com").unwrap();
+    carol.set_enabled(true).unwrap();
+    carol.save().unwrap();
+
+    let edited = sipcfg::file_edit::rewrite(original, path, &backend.data()).unwrap();
+    assert_eq!(
+        edited,
+        "\
+# My accounts, edited by hand.
+Accounts:
+    # work
+    alice@example.com:
+        display_name = \"Alice Example\"   # as callees see it
+        enabled = true
+
+    carol@example.com:
+        enabled = true
+
+
+SIPSimpleSettings:
+    user_agent = \"my client\"
+"
+    );
+}

@@ -75,7 +75,7 @@ const BACKSLASH: u8 = 1 << 2;
 /// `#`.
 const HASH: u8 = 1 << 3;
 /// `:` or `=`: the end of a name.
-const SEPARATOR: u8 = 1 << 4;
+pub(crate) const SEPARATOR: u8 = 1 << 4;
 /// `,`: the end of a list item.
 const COMMA: u8 = 1 << 5;
 /// The first byte of a multi-byte character that may be white space (U+0085, U+00A0, U+1680,
@@ -173,7 +173,7 @@ fn scan_bare(text: &str, mut at: usize, mask: u8) -> (usize, Stop) {
 // ---------------------------------------------------------------------------------------------
 
 /// A syntax error inside one line: what, and the byte offset in the line where it was found.
-type LineError = (ParseErrorKind, usize);
+pub(crate) type LineError = (ParseErrorKind, usize);
 
 /// Parses configuration text that is already decoded.
 ///
@@ -219,6 +219,23 @@ pub fn parse_bytes(bytes: &[u8], encoding: Encoding, path: &Path) -> Result<Data
         },
     })?;
     parse(&text, path)
+}
+
+/// The text of the bytes of a configuration file in `encoding`, byte order mark included (for
+/// editing the text in place); an error like [`parse_bytes`]'s if they are not valid text.
+pub(crate) fn decode_text<'a>(
+    bytes: &'a [u8],
+    encoding: Encoding,
+    path: &Path,
+) -> Result<Cow<'a, str>, ParseError> {
+    decode(bytes, encoding).map_err(|(line, column)| ParseError {
+        path: path.to_path_buf(),
+        line,
+        column,
+        kind: ParseErrorKind::InvalidEncoding {
+            encoding: encoding.name(),
+        },
+    })
 }
 
 /// Decodes a whole file, or gives the 1-based line and column of the first bad byte.
@@ -272,7 +289,7 @@ fn line_and_column_after(text: &str) -> (usize, usize) {
 }
 
 /// The 1-based column (in characters) of byte offset `at` of `line`.
-fn column_at(line: &str, at: usize) -> usize {
+pub(crate) fn column_at(line: &str, at: usize) -> usize {
     line.get(..at).map_or(0, |head| head.chars().count()) + 1
 }
 
@@ -362,7 +379,7 @@ impl TreeBuilder {
 }
 
 /// The indentation of a line in characters, and the byte offset of its first other character.
-fn indentation(line: &str) -> (usize, usize) {
+pub(crate) fn indentation(line: &str) -> (usize, usize) {
     let mut chars = 0;
     let mut at = 0;
     while let Some(width) = whitespace_at(line, at) {
@@ -376,7 +393,7 @@ fn indentation(line: &str) -> (usize, usize) {
 /// character that is not white space, a `#`, or the end of the line); `at` is left after the
 /// comment, at the end of the line, if there was one.
 #[inline]
-fn skip_blank(line: &str, at: &mut usize) -> usize {
+pub(crate) fn skip_blank(line: &str, at: &mut usize) -> usize {
     while let Some(width) = whitespace_at(line, *at) {
         *at += width;
     }
@@ -388,7 +405,7 @@ fn skip_blank(line: &str, at: &mut usize) -> usize {
 }
 
 /// Reads a value (the text after `=`, from `at`, which is not empty): one string, or a list.
-fn read_value(line: &str, mut at: usize) -> Result<Value, LineError> {
+pub(crate) fn read_value(line: &str, mut at: usize) -> Result<Value, LineError> {
     let value_start = at;
     let mut list: Option<Vec<String>> = None;
     let mut single: Option<Cow<'_, str>> = None;
@@ -429,7 +446,10 @@ fn read_value(line: &str, mut at: usize) -> Result<Value, LineError> {
 /// This is where the spec's grammar (`setting2 = value with spaces`) differs from the reference
 /// reader, which stops at the first unquoted white space. An unquoted `=` after white space is
 /// refused, so that `a = b = c` stays an error rather than the value `b = c`.
-fn read_value_token<'a>(line: &'a str, at: &mut usize) -> Result<Cow<'a, str>, LineError> {
+pub(crate) fn read_value_token<'a>(
+    line: &'a str,
+    at: &mut usize,
+) -> Result<Cow<'a, str>, LineError> {
     let start = *at;
     let mut token = read_token(line, at, COMMA)?;
     loop {
@@ -470,7 +490,11 @@ fn read_value_token<'a>(line: &'a str, at: &mut usize) -> Result<Cow<'a, str>, L
 ///
 /// Text without quotes or backslashes is returned borrowed, without copying.
 #[inline]
-fn read_token<'a>(line: &'a str, at: &mut usize, end: u8) -> Result<Cow<'a, str>, LineError> {
+pub(crate) fn read_token<'a>(
+    line: &'a str,
+    at: &mut usize,
+    end: u8,
+) -> Result<Cow<'a, str>, LineError> {
     let start = *at;
     let stops = end | HASH | QUOTE | BACKSLASH;
     let (stop_at, stop) = scan_bare(line, start, stops);
@@ -665,35 +689,38 @@ impl<'a> Writer<'a> {
             }
             self.indent(depth);
             push_escaped(&mut self.out, name);
-            match value {
-                Value::Nothing => self.out.push_str(" =\n"),
-                Value::String(s) => {
-                    self.out.push_str(" = ");
-                    push_escaped(&mut self.out, s);
-                    self.out.push('\n');
-                }
-                Value::List(items) => {
-                    self.out.push_str(" = ");
-                    match items.as_slice() {
-                        [] => self.out.push(','),
-                        [only] => {
-                            push_escaped(&mut self.out, only);
-                            self.out.push(',');
-                        }
-                        [first, rest @ ..] => {
-                            push_escaped(&mut self.out, first);
-                            for item in rest {
-                                self.out.push_str(", ");
-                                push_escaped(&mut self.out, item);
-                            }
-                        }
-                    }
-                    self.out.push('\n');
-                }
-                Value::Group(_) => {}
+            if value.is_nothing() {
+                self.out.push_str(" =\n");
+            } else {
+                self.out.push_str(" = ");
+                push_value(&mut self.out, value);
+                self.out.push('\n');
             }
         }
         Ok(())
+    }
+}
+
+/// Writes the text of a setting's value after its `= `: a string, or a list (a one-item list
+/// ends with `,`, the empty list is `,`). Nothing and groups write nothing.
+pub(crate) fn push_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Nothing | Value::Group(_) => {}
+        Value::String(s) => push_escaped(out, s),
+        Value::List(items) => match items.as_slice() {
+            [] => out.push(','),
+            [only] => {
+                push_escaped(out, only);
+                out.push(',');
+            }
+            [first, rest @ ..] => {
+                push_escaped(out, first);
+                for item in rest {
+                    out.push_str(", ");
+                    push_escaped(out, item);
+                }
+            }
+        },
     }
 }
 
@@ -709,7 +736,7 @@ fn needs_quotes(s: &str) -> bool {
 }
 
 /// Writes a name or string, quoted and escaped if it needs to be.
-fn push_escaped(out: &mut String, s: &str) {
+pub(crate) fn push_escaped(out: &mut String, s: &str) {
     if !needs_quotes(s) {
         out.push_str(s);
         return;

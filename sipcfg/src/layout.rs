@@ -24,6 +24,10 @@ pub(crate) struct SlotInfo {
     pub(crate) default: SharedValue,
     /// The extension that added the setting.
     pub(crate) extension: Option<&'static str>,
+    /// Where the setting used to be stored, from the object's entry, in the order loading tries
+    /// them: its own `was` paths, then those implied by `was` paths of the groups holding it.
+    /// Paths of current settings or groups are left out.
+    pub(crate) was_paths: Vec<Vec<&'static str>>,
 }
 
 /// What a name of a group is.
@@ -48,6 +52,8 @@ pub(crate) struct NodeInfo {
     pub(crate) entries: BTreeMap<&'static str, Entry>,
     /// The extension of a view node.
     pub(crate) extension: Option<&'static str>,
+    /// Where the group used to be stored (`#[group(was = ...)]`).
+    pub(crate) was: &'static [&'static str],
 }
 
 /// How deep extension-added groups may nest extensions of their own.
@@ -68,6 +74,7 @@ impl NodeInfo {
             extensions: Vec::new(),
             entries: BTreeMap::new(),
             extension,
+            was: &[],
         }
     }
 }
@@ -97,7 +104,57 @@ impl Layout {
                 layout.attach(node, extension, &extensions[..=index]);
             }
         }
+        layout.resolve_moves();
         layout
+    }
+
+    /// Fills in every slot's `was_paths`.
+    fn resolve_moves(&mut self) {
+        for index in 0..self.slots.len() {
+            let info = &self.slots[index];
+            let mut paths: Vec<Vec<&'static str>> = info
+                .schema
+                .was
+                .iter()
+                .map(|was| was.split('.').collect())
+                .collect();
+            // A moved group moves what it holds: `was` of the group at each level above.
+            for depth in 1..info.store_path.len() {
+                let (group, below) = info.store_path.split_at(depth);
+                let Some(Entry::Group(node)) = self.lookup(&group.join(".")) else {
+                    continue;
+                };
+                for was in self.nodes[node as usize].was {
+                    let mut path: Vec<&'static str> = was.split('.').collect();
+                    path.extend_from_slice(below);
+                    paths.push(path);
+                }
+            }
+            let mut kept: Vec<Vec<&'static str>> = Vec::with_capacity(paths.len());
+            for path in paths {
+                if !self.is_taken(&path) && !kept.contains(&path) {
+                    kept.push(path);
+                }
+            }
+            self.slots[index].was_paths = kept;
+        }
+    }
+
+    /// Whether `path` is (or is inside, or holds) a current setting or group: a `was` path there
+    /// would take a current value on load and remove it on save.
+    fn is_taken(&self, path: &[&str]) -> bool {
+        if path.is_empty() || path.iter().any(|name| name.is_empty()) {
+            return true;
+        }
+        let mut node = 0u32;
+        for name in path {
+            match self.nodes[node as usize].entries.get(name) {
+                None => return false,
+                Some(Entry::Setting(_)) => return true,
+                Some(Entry::Group(child)) => node = *child,
+            }
+        }
+        true
     }
 
     /// Adds a group node for `schema` at `path` (with its sub-groups) and applies the already
@@ -122,6 +179,7 @@ impl Layout {
             let mut child_path = path.clone();
             child_path.push(group.name);
             let child = self.add_group((group.schema)(), child_path, extensions, added_by);
+            self.nodes[child as usize].was = group.was;
             self.nodes[node as usize].groups.push(child);
             self.nodes[node as usize]
                 .entries
@@ -156,6 +214,7 @@ impl Layout {
             store_path,
             default: (schema.default)(),
             extension,
+            was_paths: Vec::new(),
         });
         (self.slots.len() - 1) as u32
     }
@@ -202,6 +261,7 @@ impl Layout {
             let mut child_path = path.clone();
             child_path.push(group.name);
             let child = self.add_group((group.schema)(), child_path, &others, Some(extension.name));
+            self.nodes[child as usize].was = group.was;
             self.nodes[view as usize].groups.push(child);
             self.nodes[node as usize]
                 .entries

@@ -52,6 +52,7 @@ extern crate self as sipcfg;
 pub mod backend;
 mod error;
 mod extension;
+pub mod file_edit;
 pub mod file_format;
 mod layout;
 mod manager;

@@ -99,6 +99,15 @@ pub enum NotificationKind {
         /// Why it was refused.
         error: ValueError,
     },
+    /// A setting missing from its place was loaded from where it used to be stored (declared
+    /// with `was`). Posted once, when the object is loaded; the next save stores the value at
+    /// its place and removes the old one.
+    SettingWasMoved {
+        /// The dotted path of the setting, relative to the object.
+        path: String,
+        /// The dotted path it was read from.
+        from: String,
+    },
 }
 
 /// The kinds of notification, for filtering.
@@ -116,6 +125,8 @@ pub enum NotificationName {
     ManagerSaveFailed,
     /// [`NotificationKind::ManagerLoadFailed`].
     ManagerLoadFailed,
+    /// [`NotificationKind::SettingWasMoved`].
+    SettingWasMoved,
 }
 
 impl NotificationKind {
@@ -136,6 +147,7 @@ impl NotificationKind {
             }
             NotificationKind::ManagerSaveFailed { .. } => NotificationName::ManagerSaveFailed,
             NotificationKind::ManagerLoadFailed { .. } => NotificationName::ManagerLoadFailed,
+            NotificationKind::SettingWasMoved { .. } => NotificationName::SettingWasMoved,
         }
     }
 }
@@ -177,6 +189,9 @@ impl fmt::Display for Notification {
             }
             NotificationKind::ManagerLoadFailed { path, error, .. } => {
                 write!(f, ": {path}: {error}")
+            }
+            NotificationKind::SettingWasMoved { path, from } => {
+                write!(f, ": {path} read from {from}")
             }
             _ => Ok(()),
         }

@@ -31,6 +31,10 @@ pub struct GroupField {
     pub doc: &'static str,
     /// The group's own schema.
     pub schema: fn() -> &'static GroupSchema,
+    /// Where the group used to be stored (`#[group(was = "...")]`): dotted paths from the top of
+    /// the object's entry. Loading finds its settings there when they are missing from their
+    /// current place.
+    pub was: &'static [&'static str],
 }
 
 /// One declared setting.
@@ -56,6 +60,10 @@ pub struct SettingSchema {
     pub ops: SettingOps,
     /// A check against a sibling setting, run on every assignment.
     pub correlation: Option<Correlation>,
+    /// Where the setting used to be stored (`#[setting(was = "...")]`): dotted paths from the
+    /// top of the object's entry, tried in order when the setting is missing from its current
+    /// place. The next save moves the value.
+    pub was: &'static [&'static str],
 }
 
 /// The conversions of a setting type, without its type parameter.

@@ -151,6 +151,10 @@ pub struct FileBackend {
     encoding: Encoding,
     lock_timeout: Duration,
     max_size: u64,
+    /// The version of the file's content when that content is known to be exactly what
+    /// `file_format::write` gives for its document: a save then writes canonically without
+    /// reading the old text again (the edit would give the same bytes).
+    canonical: std::sync::Arc<parking_lot::Mutex<Option<StoreVersion>>>,
 }
 
 /// How long a save waits for another program's save to finish before it gives up with
@@ -170,6 +174,7 @@ impl FileBackend {
             encoding,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             max_size: DEFAULT_MAX_SIZE,
+            canonical: Default::default(),
         }
     }
 
@@ -303,13 +308,47 @@ impl FileBackend {
         }
     }
 
-    /// The text of `data` as bytes in the backend's encoding.
+    /// The canonical text of `data` as bytes in the backend's encoding.
     fn encode(&self, data: &Data) -> Result<Vec<u8>, BackendError> {
-        let text = file_format::write(data).map_err(|error| BackendError::Unrepresentable {
+        let text = file_format::write(data).map_err(|error| self.unrepresentable(&error))?;
+        self.encode_text(text, data)
+    }
+
+    fn unrepresentable(&self, error: &file_format::WriteError) -> BackendError {
+        BackendError::Unrepresentable {
             file: self.path.clone(),
             setting: error.path().to_vec(),
             reason: "a name is empty".to_owned(),
-        })?;
+        }
+    }
+
+    /// The bytes to store for `data` when the file holds `current`: the current text edited to
+    /// describe `data` (comments, blank lines, order, indentation and quoting of everything
+    /// unchanged are kept; see [`file_edit`](crate::file_edit)), or the canonical text when
+    /// there is no file or its content is canonical already. Also returns whether the result is
+    /// canonical. A current text that does not parse is an error: it is never written over.
+    fn edited(&self, current: Option<&[u8]>, data: &Data) -> Result<(Vec<u8>, bool), BackendError> {
+        let canonical_now = current.is_none_or(|bytes| {
+            *self.canonical.lock() == Some(StoreVersion::of_content(Some(bytes)))
+        });
+        let Some(bytes) = current.filter(|_| !canonical_now) else {
+            return Ok((self.encode(data)?, true));
+        };
+        let original = file_format::decode_text(bytes, self.encoding, &self.path)?;
+        let text =
+            crate::file_edit::rewrite(&original, &self.path, data).map_err(
+                |error| match error {
+                    crate::file_edit::EditError::Unreadable(parse) => BackendError::Parse(parse),
+                    crate::file_edit::EditError::Unwritable(write) => self.unrepresentable(&write),
+                },
+            )?;
+        // Remember whether the text is canonical: the next save can then skip the edit.
+        let canonical = file_format::write(data).is_ok_and(|canonical| canonical == text);
+        Ok((self.encode_text(text, data)?, canonical))
+    }
+
+    /// `text` (the text of `data`) as bytes in the backend's encoding.
+    fn encode_text(&self, text: String, data: &Data) -> Result<Vec<u8>, BackendError> {
         if self.encoding.is_utf8() {
             return Ok(text.into_bytes());
         }
@@ -686,10 +725,21 @@ impl Backend for FileBackend {
         self.parse(self.read_file()?.as_deref())
     }
 
+    /// Replaces the document. If the file exists and parses, its text is edited (comments and
+    /// layout kept, see [`file_edit`](crate::file_edit)); otherwise the canonical text is
+    /// written. Takes no lock and does not merge: managers use
+    /// [`save_merged`](Backend::save_merged).
     fn save(&self, data: &Data) -> Result<(), BackendError> {
         // Everything that can be refused is refused before the disk is touched.
-        let bytes = self.encode(data)?;
-        self.write_file(&bytes)
+        let current = self.read_file().ok().flatten();
+        let (bytes, canonical) = match self.edited(current.as_deref(), data) {
+            Ok(edited) => edited,
+            Err(BackendError::Parse(_)) => (self.encode(data)?, true),
+            Err(error) => return Err(error),
+        };
+        self.write_file(&bytes)?;
+        self.remember(&bytes, canonical);
+        Ok(())
     }
 
     fn load_versioned(&self) -> Result<Loaded, BackendError> {
@@ -715,13 +765,23 @@ impl Backend for FileBackend {
         if since != Some(&StoreVersion::of_content(current.as_deref())) {
             merge.rebase(self.parse(current.as_deref())?);
         }
-        let bytes = self.encode(merge.document())?;
+        // What is merged into the file is an edit of the file's text as it is now.
+        let (bytes, canonical) = self.edited(current.as_deref(), merge.document())?;
         self.write_file(&bytes)?;
-        Ok(Some(StoreVersion::of_content(Some(&bytes))))
+        Ok(Some(self.remember(&bytes, canonical)))
     }
 
     fn watch_path(&self) -> Option<PathBuf> {
         Some(resolve_symlink(&self.path))
+    }
+}
+
+impl FileBackend {
+    /// Notes the version of what was just written, and whether it is canonical.
+    fn remember(&self, bytes: &[u8], canonical: bool) -> StoreVersion {
+        let version = StoreVersion::of_content(Some(bytes));
+        *self.canonical.lock() = canonical.then_some(version);
+        version
     }
 }
 

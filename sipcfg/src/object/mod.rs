@@ -138,6 +138,9 @@ struct SlotState {
     keeps_raw: bool,
     /// A kept stored value was given up by a reset: the next save removes it.
     drops_raw: bool,
+    /// The value was loaded from where the setting used to be (`was`): until it is stored at its
+    /// place, saves remove it from there.
+    moved_from: Option<Vec<&'static str>>,
 }
 
 impl SlotState {
@@ -148,6 +151,7 @@ impl SlotState {
             stored: None,
             keeps_raw: false,
             drops_raw: false,
+            moved_from: None,
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use super::state::{block_non_groups, load_slots, LoadFailure};
+use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote};
 use super::sync::{post_all, Awaiting, Post};
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
@@ -117,14 +117,17 @@ pub(super) fn obtain(
         Ok(Value::Group(data)) => Some(data),
         Ok(other) => {
             // The whole entry is not a group: keep it until something is assigned.
-            failures.push(LoadFailure {
-                path: String::new(),
-                error: ValueError::new(format!(
-                    "expected a group of settings for the whole object, found {}",
-                    other.kind()
-                )),
-                raw: other,
-            });
+            failures.push(
+                LoadFailure {
+                    path: String::new(),
+                    error: ValueError::new(format!(
+                        "expected a group of settings for the whole object, found {}",
+                        other.kind()
+                    )),
+                    raw: other,
+                }
+                .into(),
+            );
             blocked.push(Vec::new());
             Some(Data::new())
         }
@@ -173,12 +176,9 @@ pub(super) fn obtain(
 pub(super) fn post_load_failures(
     manager: &ConfigurationManager,
     core: &ObjectCore,
-    failures: Vec<LoadFailure>,
+    notes: Vec<LoadNote>,
 ) {
-    post_all(
-        manager,
-        post_load_failures_from(core, failures, Origin::Local),
-    );
+    post_all(manager, load_note_posts(core, notes, Origin::Local));
 }
 
 /// The `ManagerLoadFailed` notifications of `failures`.
@@ -187,17 +187,29 @@ pub(super) fn post_load_failures_from(
     failures: Vec<LoadFailure>,
     origin: Origin,
 ) -> Vec<Post> {
-    failures
+    load_note_posts(
+        core,
+        failures.into_iter().map(LoadNote::Failed).collect(),
+        origin,
+    )
+}
+
+/// The notifications of load notes: `ManagerLoadFailed`, `SettingWasMoved`.
+fn load_note_posts(core: &ObjectCore, notes: Vec<LoadNote>, origin: Origin) -> Vec<Post> {
+    notes
         .into_iter()
-        .map(|failure| {
+        .map(|note| {
             let sender = Sender {
                 type_name: core.info.type_name,
                 id: core.state.read().id.clone(),
             };
-            let kind = NotificationKind::ManagerLoadFailed {
-                path: failure.path,
-                raw: failure.raw,
-                error: failure.error,
+            let kind = match note {
+                LoadNote::Failed(failure) => NotificationKind::ManagerLoadFailed {
+                    path: failure.path,
+                    raw: failure.raw,
+                    error: failure.error,
+                },
+                LoadNote::Moved { path, from } => NotificationKind::SettingWasMoved { path, from },
             };
             (origin, sender, kind)
         })

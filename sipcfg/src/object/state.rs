@@ -76,12 +76,16 @@ pub(super) fn reset(state: &mut ObjectState, slot: usize) {
         current.keeps_raw = false;
         current.drops_raw = true;
     }
+    if current.moved_from.is_some() && current.stored.is_none() {
+        // The old place of a moved value is still to be emptied by a save.
+        current.drops_raw = true;
+    }
 }
 
 impl ObjectCore {
     /// Moves to the manager's current layout if it has grown (an extension was registered):
     /// keeps every slot's state, loads the new slots from storage, and applies changed defaults.
-    pub(super) fn refresh_layout(&self, manager: &ConfigurationManager) -> Vec<LoadFailure> {
+    pub(super) fn refresh_layout(&self, manager: &ConfigurationManager) -> Vec<LoadNote> {
         let mut state = self.state.write();
         let layout = manager.inner.extensions.layout(self.info.schema);
         if layout.slots.len() <= state.slots.len() && layout.nodes.len() <= state.layout.nodes.len()
@@ -171,6 +175,7 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
             group.reset(name);
         }
     }
+    remove_moved(state, &mut patch);
     patch
 }
 
@@ -181,11 +186,25 @@ pub(super) struct LoadFailure {
     pub(super) error: ValueError,
 }
 
+/// What loading reports, once, as a notification.
+pub(super) enum LoadNote {
+    /// `ManagerLoadFailed`.
+    Failed(LoadFailure),
+    /// `SettingWasMoved`: the setting at `path` was read from `from`, where it used to be.
+    Moved { path: String, from: String },
+}
+
+impl From<LoadFailure> for LoadNote {
+    fn from(failure: LoadFailure) -> Self {
+        LoadNote::Failed(failure)
+    }
+}
+
 /// Loads the slots from `first` on from the object's stored entry.
 pub(super) fn load_slots(
     layout: &Layout,
     stored: Option<&Data>,
-    failures: &mut Vec<LoadFailure>,
+    failures: &mut Vec<LoadNote>,
     first: usize,
 ) -> Vec<SlotState> {
     let mut slots = Vec::with_capacity(layout.slots.len().saturating_sub(first));
@@ -201,13 +220,18 @@ pub(super) fn load_slots(
                     }
                     Err(error) => {
                         slot.keeps_raw = true;
-                        failures.push(LoadFailure {
-                            path: info.path.clone(),
-                            raw: raw.clone(),
-                            error,
-                        });
+                        failures.push(
+                            LoadFailure {
+                                path: info.path.clone(),
+                                raw: raw.clone(),
+                                error,
+                            }
+                            .into(),
+                        );
                     }
                 }
+            } else {
+                load_moved(info, stored, &mut slot, failures);
             }
         }
         slots.push(slot);
@@ -223,7 +247,7 @@ pub(super) fn block_non_groups(
     first: usize,
     stored: Option<&Data>,
     blocked: &mut Vec<Vec<&'static str>>,
-    failures: &mut Vec<LoadFailure>,
+    failures: &mut Vec<LoadNote>,
 ) {
     let Some(stored) = stored else {
         return;
@@ -236,14 +260,17 @@ pub(super) fn block_non_groups(
             if !matches!(raw, Value::Group(_))
                 && !blocked.iter().any(|b: &Vec<&str>| node.path.starts_with(b))
             {
-                failures.push(LoadFailure {
-                    path: node.path.join("."),
-                    raw: raw.clone(),
-                    error: ValueError::new(format!(
-                        "expected a group of settings, found {}",
-                        raw.kind()
-                    )),
-                });
+                failures.push(
+                    LoadFailure {
+                        path: node.path.join("."),
+                        raw: raw.clone(),
+                        error: ValueError::new(format!(
+                            "expected a group of settings, found {}",
+                            raw.kind()
+                        )),
+                    }
+                    .into(),
+                );
                 blocked.push(node.path.clone());
             }
         }
@@ -283,6 +310,7 @@ pub(super) fn refresh_from_storage(
                         stored: Some(value),
                         keeps_raw: false,
                         drops_raw: false,
+                        moved_from: None,
                     };
                 }
                 Err(error) => {
@@ -304,4 +332,65 @@ pub(super) fn refresh_from_storage(
         }
     }
     (modified, failures)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings that moved (`#[setting(was = ...)]`, `#[group(was = ...)]`)
+// ---------------------------------------------------------------------------------------------
+
+/// Loads a setting missing from its place from the first place it used to be that holds a
+/// value that converts. The value counts as not stored at its current place (so the object has
+/// a change to save); the next save writes it there and removes the old one (see
+/// [`patch_of`]). A value at an old place that does not convert is reported and left alone.
+fn load_moved(
+    info: &crate::layout::SlotInfo,
+    stored: &Data,
+    slot: &mut SlotState,
+    notes: &mut Vec<LoadNote>,
+) {
+    for old in &info.was_paths {
+        let Some(raw) = stored.get_path(old) else {
+            continue;
+        };
+        match (info.schema.ops.from_stored)(raw) {
+            Ok(value) => {
+                slot.value = value;
+                slot.explicit = true;
+                slot.moved_from = Some(old.clone());
+                notes.push(LoadNote::Moved {
+                    path: info.path.clone(),
+                    from: old.join("."),
+                });
+                return;
+            }
+            Err(error) => notes.push(
+                LoadFailure {
+                    path: old.join("."),
+                    raw: raw.clone(),
+                    error,
+                }
+                .into(),
+            ),
+        }
+    }
+}
+
+/// Adds to `patch` the removal of the old places of moved settings that are not yet stored at
+/// their current place.
+fn remove_moved(state: &ObjectState, patch: &mut Patch) {
+    for slot in &state.slots {
+        let Some((name, parents)) = slot
+            .moved_from
+            .as_ref()
+            .filter(|_| slot.stored.is_none())
+            .and_then(|old| old.split_last())
+        else {
+            continue;
+        };
+        let mut group = &mut *patch;
+        for parent in parents {
+            group = group.group_mut(parent);
+        }
+        group.reset(*name);
+    }
 }

@@ -1,0 +1,813 @@
+//! Saving by editing the text of a configuration file: what a person wrote by hand (comments,
+//! blank lines, indentation, quoting, order) survives a save.
+//!
+//! [`rewrite`] takes the text of the file as it is and the document to store, and changes only
+//! the lines of the settings that differ:
+//!
+//! - a setting whose value changed keeps its line; only the value is rewritten, in the canonical
+//!   form of [`write`](crate::file_format::write) (its name, the spaces around `=` and a comment
+//!   after the value stay);
+//! - a removed setting or group loses its lines, together with the comment lines directly above
+//!   it (no blank line between them, indented no more than it) and, for a group, everything
+//!   inside it: the comment lines after its last entry that are indented more than its header,
+//!   and the blank lines that close it in the canonical layout (one per group ending there),
+//!   sparing one for each enclosing group that ends with it;
+//! - a new setting or group is written in canonical form into its group, at its place in the
+//!   writer's order (settings before groups, each by name): right after the entry that sorts
+//!   just before it if that is of its kind (a setting after a setting, a group after a group),
+//!   otherwise before the entry that sorts just after it (and the comments above that one), or
+//!   else after the group's last entry; it is indented like that neighbour (deeper levels of a
+//!   new group add 4 spaces each; into an empty group, 4 spaces more than its header);
+//! - a name that changes between a setting and a group is removed and added anew;
+//! - a name written more than once (the later one counts when reading) keeps all its lines while
+//!   it stays what it is; when it goes or changes kind, all of them go;
+//! - everything else is kept byte for byte, including a UTF-8 byte order mark (U+FEFF at the
+//!   start of the text) and the line endings: new lines end like the first line of the file
+//!   (`\r\n` or `\n`), and a last line without a line ending keeps it so unless something is
+//!   added after it.
+//!
+//! A text holding only white space (or nothing) is replaced by the canonical text, so a file
+//! written by [`write`](crate::file_format::write) is edited into exactly what `write` gives for
+//! the new document: files written by the reference or by sipcfg keep their bytes.
+//!
+//! ```
+//! use std::path::Path;
+//! use sipcfg::{file_edit, file_format, Data, Value};
+//!
+//! let original = "\
+//! ## My SIP account
+//! Account:
+//!     display_name = Alice      # shown to callees
+//!     ## the old server: proxy = sip:old.example.com
+//!     enabled = true
+//! ";
+//! let mut new = file_format::parse(original, Path::new("config")).unwrap();
+//! let account = new.group_mut("Account").unwrap();
+//! account.insert("display_name", "Alice Example");
+//! account.insert("auth", Data::from_iter([("username", "alice")]));
+//!
+//! let edited = file_edit::rewrite(original, Path::new("config"), &new).unwrap();
+//! assert_eq!(edited, "\
+//! ## My SIP account
+//! Account:
+//!     display_name = \"Alice Example\"      # shown to callees
+//!     ## the old server: proxy = sip:old.example.com
+//!     enabled = true
+//!     auth:
+//!         username = alice
+//!
+//! ");
+//! assert_eq!(file_format::parse(&edited, Path::new("config")).unwrap(), new);
+//! ```
+//!
+//! Nothing here recurses over the nesting of the file or the document.
+
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use crate::file_format::{self, WriteError, SEPARATOR};
+use crate::{Data, ParseError, ParseErrorKind, Value};
+
+#[cfg(test)]
+mod tests;
+
+/// Why [`rewrite`] could not give the new text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EditError {
+    /// The original text is not valid configuration syntax: nothing of it can be kept safely,
+    /// and writing over it would lose what the person meant. The caller refuses the save.
+    Unreadable(ParseError),
+    /// The new document cannot be written (an empty name).
+    Unwritable(WriteError),
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EditError::Unreadable(error) => write!(f, "cannot edit the file: {error}"),
+            EditError::Unwritable(error) => write!(f, "cannot write the document: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for EditError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EditError::Unreadable(error) => Some(error),
+            EditError::Unwritable(error) => Some(error),
+        }
+    }
+}
+
+impl From<ParseError> for EditError {
+    fn from(error: ParseError) -> Self {
+        EditError::Unreadable(error)
+    }
+}
+
+impl From<WriteError> for EditError {
+    fn from(error: WriteError) -> Self {
+        EditError::Unwritable(error)
+    }
+}
+
+/// The text of `original` edited so that it describes `new`, keeping everything of `original`
+/// that still does (see the [module documentation](self)).
+///
+/// `original` is the file's text as decoded (it may start with a byte order mark, U+FEFF,
+/// which is kept); `path` only names the file in errors. Reading the result (without its byte
+/// order mark) with [`parse`](crate::file_format::parse) always gives `new`; a text written by
+/// [`write`](crate::file_format::write) becomes exactly `write(new)`.
+///
+/// Errors: [`EditError::Unreadable`] if `original` does not parse (with the line and column,
+/// as [`parse`](crate::file_format::parse) reports them), [`EditError::Unwritable`] if `new`
+/// has an empty name (the same error as `write`).
+pub fn rewrite(original: &str, path: &Path, new: &Data) -> Result<String, EditError> {
+    let (bom, body) = match original.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", original),
+    };
+    let edited = edit(body, path, new)?;
+    // A safety net: the edit is built to read back as `new` (property-tested); should it ever
+    // not, the canonical text is stored rather than a wrong document.
+    let text = match file_format::parse(&edited, path) {
+        Ok(read) if read == *new => edited,
+        _ => file_format::write(new)?,
+    };
+    let mut out = String::with_capacity(bom.len() + text.len());
+    out.push_str(bom);
+    out.push_str(&text);
+    Ok(out)
+}
+
+/// The edit itself, on a text without a byte order mark (no safety net).
+fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
+    check_names(new)?;
+    let file = FileTree::read(text, path)?;
+    let newline = match file.lines.first() {
+        Some(line) if line.end == "\r\n" => "\r\n",
+        _ => "\n",
+    };
+    if file
+        .lines
+        .iter()
+        .all(|line| matches!(line.shape, Shape::Blank))
+    {
+        return Ok(with_newline(&file_format::write(new)?, newline));
+    }
+    let mut edits = Edits {
+        deleted: vec![false; file.lines.len()],
+        replaced: HashMap::new(),
+        inserts: Vec::new(),
+        newline,
+    };
+    let mut stack: Vec<(usize, &Data, usize)> = vec![(ROOT, new, 0)];
+    while let Some((group, data, depth)) = stack.pop() {
+        edit_group(&file, &mut edits, group, data, depth, &mut stack)?;
+    }
+    Ok(edits.apply(&file.lines))
+}
+
+/// Fails like [`write`](crate::file_format::write) for the first empty name, in the order it
+/// writes: a group's settings, then its sub-groups.
+fn check_names(data: &Data) -> Result<(), WriteError> {
+    let mut stack: Vec<(&Data, Vec<String>)> = vec![(data, Vec::new())];
+    while let Some((group, path)) = stack.pop() {
+        let empty_name = |mut path: Vec<String>| {
+            path.push(String::new());
+            WriteError::EmptyName { path }
+        };
+        if group
+            .iter()
+            .any(|(name, value)| name.is_empty() && !matches!(value, Value::Group(_)))
+        {
+            return Err(empty_name(path));
+        }
+        // Pushed in reverse so that the first sub-group is checked first.
+        let groups: Vec<_> = group
+            .iter()
+            .filter_map(|(name, value)| value.as_group().map(|sub| (name, sub)))
+            .collect();
+        if groups.iter().any(|(name, _)| name.is_empty()) {
+            return Err(empty_name(path));
+        }
+        for (name, sub) in groups.into_iter().rev() {
+            let mut sub_path = path.clone();
+            sub_path.push(name.clone());
+            stack.push((sub, sub_path));
+        }
+    }
+    Ok(())
+}
+
+/// `text` (lines ending with `\n`) with every `\n` made `newline`.
+fn with_newline(text: &str, newline: &str) -> String {
+    if newline == "\n" {
+        text.to_owned()
+    } else {
+        text.replace('\n', newline)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as lines and entries
+// ---------------------------------------------------------------------------------------------
+
+/// The node id of the file's top level.
+const ROOT: usize = 0;
+
+/// One line of the original text.
+struct Line<'a> {
+    /// The line without its line ending.
+    text: &'a str,
+    /// `"\n"`, `"\r\n"`, or `""` for a last line without one.
+    end: &'a str,
+    shape: Shape,
+}
+
+/// What a line is.
+enum Shape {
+    /// Nothing but white space.
+    Blank,
+    /// A comment, indented by `indent` characters.
+    Comment { indent: usize },
+    /// A setting or a group header.
+    Entry,
+}
+
+/// A setting or group of the file (including the earlier of repeated names, which reading
+/// ignores), or the file's top level.
+struct Node {
+    name: String,
+    /// The line of the setting or group header (none for the top level).
+    line: Option<usize>,
+    /// The indentation in characters (what nesting is decided on).
+    indent: usize,
+    /// The indentation's length in bytes: the line's text up to here is copied for neighbours.
+    indent_len: usize,
+    kind: Kind,
+    /// The entries of a group, in file order.
+    children: Vec<usize>,
+    /// The last line that is neither blank nor a comment, of the entry and all it contains.
+    last_line: usize,
+    /// For a group: the blank lines that close it in the canonical layout (1, plus those of its
+    /// last entry if that is a group).
+    closing: usize,
+    /// The group holding it (the top level for itself).
+    parent: usize,
+}
+
+/// A setting (with its value and where it is on its line) or a group.
+enum Kind {
+    Setting {
+        value: Value,
+        /// The byte offset of the `=`.
+        equals: usize,
+        /// The value's text, from its first to its last character (empty just after the `=`
+        /// for nothing); a comment and white space after it are not part of it.
+        start: usize,
+        end: usize,
+    },
+    Group,
+}
+
+/// The original text read as lines and a tree of entries.
+struct FileTree<'a> {
+    lines: Vec<Line<'a>>,
+    nodes: Vec<Node>,
+}
+
+impl<'a> FileTree<'a> {
+    /// Reads `text` as [`parse`](crate::file_format::parse) does, keeping where everything is.
+    fn read(text: &'a str, path: &Path) -> Result<Self, ParseError> {
+        let mut lines = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (line, end, next) = match rest.find('\n') {
+                Some(at) => {
+                    let line = rest.get(..at).unwrap_or_default();
+                    let next = rest.get(at + 1..).unwrap_or_default();
+                    match line.strip_suffix('\r') {
+                        Some(stripped) => (stripped, "\r\n", next),
+                        None => (line, "\n", next),
+                    }
+                }
+                None => (rest, "", ""),
+            };
+            lines.push(Line {
+                text: line,
+                end,
+                shape: Shape::Blank,
+            });
+            rest = next;
+        }
+        let mut tree = FileTree {
+            lines,
+            nodes: vec![Node {
+                name: String::new(),
+                line: None,
+                indent: 0,
+                indent_len: 0,
+                kind: Kind::Group,
+                children: Vec::new(),
+                last_line: 0,
+                closing: 0,
+                parent: ROOT,
+            }],
+        };
+        // The open groups, innermost last (the top level is always open and not listed).
+        let mut open: Vec<usize> = Vec::new();
+        for index in 0..tree.lines.len() {
+            let raw = tree.lines.get(index).map_or("", |line| line.text);
+            let shape = match classify(raw) {
+                Ok(Classified::Blank) => Shape::Blank,
+                Ok(Classified::Comment { indent }) => Shape::Comment { indent },
+                Ok(Classified::Entry(mut node)) => {
+                    tree.close_to(&mut open, node.indent);
+                    let parent = open.last().copied().unwrap_or(ROOT);
+                    let id = tree.nodes.len();
+                    node.line = Some(index);
+                    node.last_line = index;
+                    node.parent = parent;
+                    let is_group = matches!(node.kind, Kind::Group);
+                    tree.nodes.push(node);
+                    if let Some(parent) = tree.nodes.get_mut(parent) {
+                        parent.children.push(id);
+                        parent.last_line = index;
+                    }
+                    if is_group {
+                        open.push(id);
+                    }
+                    Shape::Entry
+                }
+                Err((kind, at)) => {
+                    return Err(ParseError {
+                        path: path.to_path_buf(),
+                        line: index + 1,
+                        column: file_format::column_at(raw, at),
+                        kind,
+                    })
+                }
+            };
+            if let Some(line) = tree.lines.get_mut(index) {
+                line.shape = shape;
+            }
+        }
+        tree.close_to(&mut open, 0);
+        Ok(tree)
+    }
+
+    /// Closes the open groups indented at least `indent`: their closing blank lines are known,
+    /// and their last line is their parent's too.
+    fn close_to(&mut self, open: &mut Vec<usize>, indent: usize) {
+        while let Some(&id) = open.last() {
+            if self.nodes.get(id).is_none_or(|node| node.indent < indent) {
+                break;
+            }
+            open.pop();
+            let last_child_closing = self
+                .nodes
+                .get(id)
+                .and_then(|node| node.children.last())
+                .and_then(|&child| self.nodes.get(child))
+                .filter(|child| matches!(child.kind, Kind::Group))
+                .map_or(0, |child| child.closing);
+            let last_line = self.nodes.get(id).map_or(0, |node| node.last_line);
+            if let Some(node) = self.nodes.get_mut(id) {
+                node.closing = 1 + last_child_closing;
+            }
+            let parent = open.last().copied().unwrap_or(ROOT);
+            if let Some(parent) = self.nodes.get_mut(parent) {
+                parent.last_line = parent.last_line.max(last_line);
+            }
+        }
+    }
+
+    fn node(&self, id: usize) -> &Node {
+        // Ids come from this tree only.
+        &self.nodes[id]
+    }
+
+    fn is_blank(&self, index: usize) -> bool {
+        self.lines
+            .get(index)
+            .is_some_and(|line| matches!(line.shape, Shape::Blank))
+    }
+
+    /// The line after an entry: after its last line and, for a group, the comment lines after
+    /// its contents that are indented more than its header (blank lines may come between) and
+    /// the blank lines that close it.
+    fn end_of(&self, id: usize) -> usize {
+        self.end_with_closing(id, false)
+    }
+
+    /// Like [`end_of`](Self::end_of), for removing the entry: of the blank lines after it, it
+    /// takes none that the groups ending with it need (one each), so that their separation
+    /// from what follows stays.
+    fn removal_end(&self, id: usize) -> usize {
+        self.end_with_closing(id, true)
+    }
+
+    fn end_with_closing(&self, id: usize, spare_enclosing: bool) -> usize {
+        let node = self.node(id);
+        let mut end = node.last_line + 1;
+        if matches!(node.kind, Kind::Group) {
+            let mut scan = end;
+            while let Some(line) = self.lines.get(scan) {
+                match line.shape {
+                    Shape::Blank => scan += 1,
+                    Shape::Comment { indent } if indent > node.indent => {
+                        scan += 1;
+                        end = scan;
+                    }
+                    _ => break,
+                }
+            }
+            let mut closing = node.closing;
+            if spare_enclosing {
+                let mut available = 0;
+                while self.is_blank(end + available) {
+                    available += 1;
+                }
+                closing = closing.min(available.saturating_sub(self.groups_ending_with(id)));
+            }
+            while closing > 0 && self.is_blank(end) {
+                end += 1;
+                closing -= 1;
+            }
+        }
+        end
+    }
+
+    /// How many groups (not the top level) have `id` as their last entry, directly or through
+    /// their last entries.
+    fn groups_ending_with(&self, mut id: usize) -> usize {
+        let mut count = 0;
+        loop {
+            let parent = self.node(id).parent;
+            if parent == ROOT || self.node(parent).children.last() != Some(&id) {
+                return count;
+            }
+            count += 1;
+            id = parent;
+        }
+    }
+
+    /// The first line of an entry's block: its own line, or the first of the comment lines
+    /// directly above it that are indented no more than it.
+    fn start_of(&self, id: usize) -> usize {
+        let node = self.node(id);
+        let mut start = node.line.unwrap_or(0);
+        while let Some(above) = start.checked_sub(1) {
+            match self.lines.get(above).map(|line| &line.shape) {
+                Some(Shape::Comment { indent }) if *indent <= node.indent => start = above,
+                _ => break,
+            }
+        }
+        start
+    }
+
+    /// The indentation of an entry's line, as written.
+    fn indentation_of(&self, id: usize) -> &'a str {
+        let node = self.node(id);
+        node.line
+            .and_then(|line| self.lines.get(line))
+            .and_then(|line| line.text.get(..node.indent_len))
+            .unwrap_or_default()
+    }
+}
+
+/// A line as [`classify`] sees it.
+enum Classified {
+    Blank,
+    Comment { indent: usize },
+    Entry(Node),
+}
+
+/// Reads one line as the parser does (`TreeBuilder::line` in `file_format`), keeping where its
+/// parts are.
+fn classify(raw: &str) -> Result<Classified, file_format::LineError> {
+    let line = raw.trim_end_matches(file_format::is_whitespace);
+    let (indent, mut at) = file_format::indentation(line);
+    match line.as_bytes().get(at) {
+        None => return Ok(Classified::Blank),
+        Some(b'#') => return Ok(Classified::Comment { indent }),
+        Some(_) => {}
+    }
+    let indent_len = at;
+    let name_start = at;
+    let name = file_format::read_token(line, &mut at, SEPARATOR)?;
+    let found = file_format::skip_blank(line, &mut at);
+    let separator = match line.as_bytes().get(at) {
+        Some(&byte @ (b':' | b'=')) => byte,
+        _ => return Err((ParseErrorKind::ExpectedSeparator, found)),
+    };
+    if name.is_empty() {
+        return Err((ParseErrorKind::MissingName, name_start));
+    }
+    let equals = at;
+    at += 1;
+    let found = file_format::skip_blank(line, &mut at);
+    let rest_empty = at >= line.len();
+    let kind = if separator == b':' {
+        if !rest_empty {
+            return Err((ParseErrorKind::UnexpectedAfterColon, found));
+        }
+        Kind::Group
+    } else if rest_empty {
+        Kind::Setting {
+            value: Value::Nothing,
+            equals,
+            start: equals + 1,
+            end: equals + 1,
+        }
+    } else {
+        Kind::Setting {
+            value: file_format::read_value(line, at)?,
+            equals,
+            start: at,
+            end: value_end(line, at)?,
+        }
+    };
+    Ok(Classified::Entry(Node {
+        name: name.into_owned(),
+        line: None,
+        indent,
+        indent_len,
+        kind,
+        children: Vec::new(),
+        last_line: 0,
+        closing: 0,
+        parent: ROOT,
+    }))
+}
+
+/// Where the value starting at `at` ends: after its last item or comma, before white space
+/// and a comment. Follows `read_value` in `file_format`.
+fn value_end(line: &str, mut at: usize) -> Result<usize, file_format::LineError> {
+    loop {
+        file_format::read_value_token(line, &mut at)?;
+        let end = at;
+        let found = file_format::skip_blank(line, &mut at);
+        if line.as_bytes().get(found) != Some(&b',') {
+            return Ok(end);
+        }
+        at = found + 1;
+        let end = at;
+        file_format::skip_blank(line, &mut at);
+        if at >= line.len() {
+            return Ok(end);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing
+// ---------------------------------------------------------------------------------------------
+
+/// The changes to the original lines.
+struct Edits {
+    deleted: Vec<bool>,
+    /// New text (without line ending) of lines whose value changed.
+    replaced: HashMap<usize, String>,
+    inserts: Vec<Insert>,
+    newline: &'static str,
+}
+
+/// New lines, placed before original line `slot` (or at the end for the number of lines).
+struct Insert {
+    slot: usize,
+    /// The nesting depth of the group they go into: at one slot, deeper groups' lines come
+    /// first (they end there; their parent goes on after them).
+    depth: usize,
+    /// The order in which they were decided, for entries of one group at one slot.
+    seq: usize,
+    text: String,
+}
+
+/// The sort key of an entry in the canonical layout: settings before groups, then by name.
+fn canonical_key(is_group: bool, name: &str) -> (bool, &str) {
+    (is_group, name)
+}
+
+/// Edits the group `group` of the file into `data`, pushing its kept sub-groups for later.
+fn edit_group<'d>(
+    file: &FileTree<'_>,
+    edits: &mut Edits,
+    group: usize,
+    data: &'d Data,
+    depth: usize,
+    stack: &mut Vec<(usize, &'d Data, usize)>,
+) -> Result<(), WriteError> {
+    let node = file.node(group);
+    // The entry that counts for each name: the last one.
+    let mut counted: HashMap<&str, usize> = HashMap::new();
+    for &child in &node.children {
+        counted.insert(file.node(child).name.as_str(), child);
+    }
+    // Names whose counted entry stays (a setting, possibly with a new value, or a group).
+    let mut kept_names: HashSet<&str> = HashSet::new();
+    for &child in &node.children {
+        let entry = file.node(child);
+        let name = entry.name.as_str();
+        if counted.get(name) != Some(&child) {
+            continue;
+        }
+        match (&entry.kind, data.get(name)) {
+            (Kind::Group, Some(Value::Group(sub))) => {
+                kept_names.insert(name);
+                stack.push((child, sub, depth + 1));
+            }
+            (Kind::Setting { .. }, Some(Value::Group(_))) | (_, None) => {}
+            (
+                Kind::Setting {
+                    value,
+                    equals,
+                    start,
+                    end,
+                },
+                Some(new_value),
+            ) => {
+                kept_names.insert(name);
+                if value != new_value {
+                    let text = entry
+                        .line
+                        .and_then(|line| file.lines.get(line))
+                        .map_or("", |line| line.text);
+                    let replaced = replace_value(text, value, new_value, *equals, *start, *end);
+                    if let Some(line) = entry.line {
+                        edits.replaced.insert(line, replaced);
+                    }
+                }
+            }
+            (Kind::Group, Some(_)) => {}
+        }
+    }
+    // Every entry of a name that goes (or changes kind) goes, the ignored earlier ones too.
+    let mut kept: Vec<usize> = Vec::with_capacity(node.children.len());
+    for &child in &node.children {
+        if kept_names.contains(file.node(child).name.as_str()) {
+            kept.push(child);
+        } else {
+            let (start, end) = (file.start_of(child), file.removal_end(child));
+            for deleted in edits.deleted.iter_mut().take(end).skip(start) {
+                *deleted = true;
+            }
+        }
+    }
+    // New entries, in canonical order; each goes before the first kept entry sorting after it.
+    let settings = data.iter().filter(|(_, value)| value.as_group().is_none());
+    let groups = data.iter().filter(|(_, value)| value.as_group().is_some());
+    let mut next = 0;
+    for (name, value) in settings.chain(groups) {
+        if kept_names.contains(name.as_str()) {
+            continue;
+        }
+        let key = canonical_key(value.as_group().is_some(), name);
+        while let Some(&entry) = kept.get(next) {
+            let entry = file.node(entry);
+            if canonical_key(matches!(entry.kind, Kind::Group), &entry.name) > key {
+                break;
+            }
+            next += 1;
+        }
+        let is_group = value.as_group().is_some();
+        let previous = next
+            .checked_sub(1)
+            .and_then(|previous| kept.get(previous))
+            .copied()
+            .filter(|&previous| matches!(file.node(previous).kind, Kind::Group) == is_group);
+        let (slot, indentation) = match (previous, kept.get(next)) {
+            (Some(after), _) => (file.end_of(after), file.indentation_of(after).to_owned()),
+            (None, Some(&before)) => (
+                file.start_of(before),
+                file.indentation_of(before).to_owned(),
+            ),
+            (None, None) => match node.children.last() {
+                Some(&last) => (file.end_of(last), file.indentation_of(last).to_owned()),
+                None => match node.line {
+                    Some(header) => {
+                        let mut indentation = file
+                            .lines
+                            .get(header)
+                            .and_then(|line| line.text.get(..node.indent_len))
+                            .unwrap_or_default()
+                            .to_owned();
+                        indentation.push_str("    ");
+                        (header + 1, indentation)
+                    }
+                    None => (file.lines.len(), String::new()),
+                },
+            },
+        };
+        let text = render_entry(name, value, &indentation, edits.newline)?;
+        let seq = edits.inserts.len();
+        edits.inserts.push(Insert {
+            slot,
+            depth,
+            seq,
+            text,
+        });
+    }
+    Ok(())
+}
+
+/// The line `text` of a setting with its value `old` (at `start..end`, `=` at `equals`) made
+/// `new`, in canonical form; the rest of the line is kept.
+fn replace_value(
+    text: &str,
+    old: &Value,
+    new: &Value,
+    equals: usize,
+    start: usize,
+    end: usize,
+) -> String {
+    let after_equals = equals + 1;
+    let mut out = String::with_capacity(text.len() + 16);
+    if new.is_nothing() {
+        out.push_str(text.get(..after_equals).unwrap_or_default());
+        out.push_str(text.get(end..).unwrap_or_default());
+    } else if old.is_nothing() {
+        out.push_str(text.get(..after_equals).unwrap_or_default());
+        out.push(' ');
+        file_format::push_value(&mut out, new);
+        out.push_str(text.get(after_equals..).unwrap_or_default());
+    } else {
+        out.push_str(text.get(..start).unwrap_or_default());
+        file_format::push_value(&mut out, new);
+        out.push_str(text.get(end..).unwrap_or_default());
+    }
+    out
+}
+
+/// The lines of a new entry in canonical form, each indented by `indentation` more.
+fn render_entry(
+    name: &str,
+    value: &Value,
+    indentation: &str,
+    newline: &str,
+) -> Result<String, WriteError> {
+    let mut canonical = String::new();
+    if value.as_group().is_some() {
+        let mut single = Data::new();
+        single.insert(name, value.clone());
+        canonical = file_format::write(&single)?;
+    } else {
+        file_format::push_escaped(&mut canonical, name);
+        if value.is_nothing() {
+            canonical.push_str(" =");
+        } else {
+            canonical.push_str(" = ");
+            file_format::push_value(&mut canonical, value);
+        }
+        canonical.push('\n');
+    }
+    let mut out = String::with_capacity(canonical.len() + indentation.len() * 4);
+    for line in canonical.split_inclusive('\n') {
+        if line != "\n" {
+            out.push_str(indentation);
+        }
+        out.push_str(line.strip_suffix('\n').unwrap_or(line));
+        out.push_str(newline);
+    }
+    Ok(out)
+}
+
+impl Edits {
+    /// The edited text.
+    fn apply(mut self, lines: &[Line<'_>]) -> String {
+        self.inserts
+            .sort_by_key(|insert| (insert.slot, Reverse(insert.depth), insert.seq));
+        let size = lines.iter().map(|line| line.text.len() + 2).sum::<usize>();
+        let mut out = String::with_capacity(size + 64);
+        // Whether the last line written has no line ending yet (the file's last line).
+        let mut unterminated = false;
+        let mut inserts = self.inserts.iter().peekable();
+        for slot in 0..=lines.len() {
+            while let Some(insert) = inserts.next_if(|insert| insert.slot == slot) {
+                if unterminated {
+                    out.push_str(self.newline);
+                    unterminated = false;
+                }
+                out.push_str(&insert.text);
+            }
+            let Some(line) = lines.get(slot) else { break };
+            if self.deleted.get(slot).copied().unwrap_or(false) {
+                continue;
+            }
+            match self.replaced.get(&slot) {
+                Some(text) => out.push_str(text),
+                None => out.push_str(line.text),
+            }
+            out.push_str(line.end);
+            unterminated = line.end.is_empty();
+        }
+        if out.is_empty() {
+            out.push_str(self.newline);
+        }
+        out
+    }
+}
