@@ -63,7 +63,7 @@
 //! Nothing here recurses over the nesting of the file or the document.
 
 use std::cmp::Reverse;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -131,11 +131,17 @@ pub fn rewrite(original: &str, path: &Path, new: &Data) -> Result<String, EditEr
         None => ("", original),
     };
     let edited = edit(body, path, new)?;
-    // A safety net: the edit is built to read back as `new` (property-tested); should it ever
-    // not, the canonical text is stored rather than a wrong document.
-    let text = match file_format::parse(&edited, path) {
-        Ok(read) if read == *new => edited,
-        _ => file_format::write(new)?,
+    // The edit is built to read back as `new`, which the property tests check on random
+    // documents and layouts. Debug builds (every test run) also check every edit, and store
+    // the canonical text rather than a wrong document should one ever fail; release builds
+    // skip the second parse, which would double the cost of a save.
+    let text = if cfg!(debug_assertions) {
+        match file_format::parse(&edited, path) {
+            Ok(read) if read == *new => edited,
+            _ => file_format::write(new)?,
+        }
+    } else {
+        edited
     };
     let mut out = String::with_capacity(bom.len() + text.len());
     out.push_str(bom);
@@ -603,22 +609,33 @@ fn edit_group<'d>(
     stack: &mut Vec<(usize, &'d Data, usize)>,
 ) -> Result<(), WriteError> {
     let node = file.node(group);
-    // The entry that counts for each name: the last one.
-    let mut counted: HashMap<&str, usize> = HashMap::new();
-    for &child in &node.children {
-        counted.insert(file.node(child).name.as_str(), child);
-    }
+    // The entry that counts for each name: the last one. Sorted vectors rather than hash maps:
+    // most groups hold a handful of entries, and a file holds very many groups.
+    let mut counted: Vec<(&str, usize)> = node
+        .children
+        .iter()
+        .map(|&child| (file.node(child).name.as_str(), child))
+        .collect();
+    counted.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+    counted.dedup_by(|later, kept| later.0 == kept.0);
+    let counted_entry = |name: &str| {
+        counted
+            .binary_search_by(|(candidate, _)| (*candidate).cmp(name))
+            .ok()
+            .and_then(|at| counted.get(at))
+            .map(|&(_, child)| child)
+    };
     // Names whose counted entry stays (a setting, possibly with a new value, or a group).
-    let mut kept_names: HashSet<&str> = HashSet::new();
+    let mut kept_names: Vec<&str> = Vec::with_capacity(node.children.len());
     for &child in &node.children {
         let entry = file.node(child);
         let name = entry.name.as_str();
-        if counted.get(name) != Some(&child) {
+        if counted_entry(name) != Some(child) {
             continue;
         }
         match (&entry.kind, data.get(name)) {
             (Kind::Group, Some(Value::Group(sub))) => {
-                kept_names.insert(name);
+                kept_names.push(name);
                 stack.push((child, sub, depth + 1));
             }
             (Kind::Setting { .. }, Some(Value::Group(_))) | (_, None) => {}
@@ -631,7 +648,7 @@ fn edit_group<'d>(
                 },
                 Some(new_value),
             ) => {
-                kept_names.insert(name);
+                kept_names.push(name);
                 if value != new_value {
                     let text = entry
                         .line
@@ -646,10 +663,12 @@ fn edit_group<'d>(
             (Kind::Group, Some(_)) => {}
         }
     }
+    kept_names.sort_unstable();
+    let is_kept = |name: &str| kept_names.binary_search(&name).is_ok();
     // Every entry of a name that goes (or changes kind) goes, the ignored earlier ones too.
     let mut kept: Vec<usize> = Vec::with_capacity(node.children.len());
     for &child in &node.children {
-        if kept_names.contains(file.node(child).name.as_str()) {
+        if is_kept(file.node(child).name.as_str()) {
             kept.push(child);
         } else {
             let (start, end) = (file.start_of(child), file.removal_end(child));
@@ -663,7 +682,7 @@ fn edit_group<'d>(
     let groups = data.iter().filter(|(_, value)| value.as_group().is_some());
     let mut next = 0;
     for (name, value) in settings.chain(groups) {
-        if kept_names.contains(name.as_str()) {
+        if is_kept(name.as_str()) {
             continue;
         }
         let key = canonical_key(value.as_group().is_some(), name);
