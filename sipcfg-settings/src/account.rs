@@ -182,7 +182,7 @@ pub struct AccountSIPSettings {
 #[derive(SettingsGroup)]
 pub struct AccountTLSSettings {
     /// The file with the certificate and private key used on TLS connections. A leading `~` is
-    /// the home directory; `Path::normalized` gives the full path.
+    /// the home directory.
     pub certificate: Option<Path>,
     /// When true, the server's certificate is verified on TLS connections.
     #[setting(default = false)]

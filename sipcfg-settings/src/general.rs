@@ -138,8 +138,7 @@ pub struct SIPSettings {
 /// TLS.
 #[derive(SettingsGroup)]
 pub struct TLSSettings {
-    /// A file with the CA certificates (None: no CAs). A leading `~` is the home directory;
-    /// `Path::normalized` gives the full path.
+    /// A file with the CA certificates (None: no CAs). A leading `~` is the home directory.
     pub ca_list: Option<Path>,
     /// The TLS protocol version.
     #[setting(default = TLSProtocol::Tlsv1)]

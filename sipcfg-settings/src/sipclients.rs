@@ -61,7 +61,7 @@ pub struct SoundsSettings {
 #[extend(AudioSettings)]
 pub struct SIPClientsAudioSettings {
     /// Where recorded conversations are stored, one sub-directory per account. A relative path
-    /// is inside `user_data_directory` (`sipclients::resolve_data_path` resolves it).
+    /// is inside `user_data_directory`.
     #[setting(default = data("history"))]
     pub directory: DataPath,
 }
@@ -115,7 +115,7 @@ pub struct SIPClientsBonjourAccountSettings {
 #[derive(SettingsGroup)]
 pub struct AccountSoundsSettings {
     /// The ringtone for incoming calls of this account (None: the general
-    /// `sounds.audio_inbound`; see [`account_audio_inbound`]).
+    /// `sounds.audio_inbound` is played).
     pub audio_inbound: Option<AbsolutePath>,
 }
 

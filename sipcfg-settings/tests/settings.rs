@@ -322,6 +322,32 @@ fn table_of(title: &str, object: &RawObject) -> String {
 const BEGIN: &str = "<!-- BEGIN GENERATED TABLE: do not edit; run SIPCFG_UPDATE_DOCS=1 cargo test -p sipcfg-settings --test settings -->\n";
 const END: &str = "<!-- END GENERATED TABLE -->\n";
 
+/// Descriptions are shown to people by `sip-settings describe`: they speak of settings and the
+/// tool, never of Rust items.
+#[test]
+fn descriptions_do_not_speak_of_rust_items() {
+    let (manager, _) = started(Data::new());
+    let objects = [
+        SIPSimpleSettings::get(&manager).unwrap().raw().clone(),
+        Account::get(&manager, "user@example.com").unwrap().raw().clone(),
+        BonjourAccount::get(&manager).unwrap().raw().clone(),
+    ];
+    for object in &objects {
+        for info in object.settings() {
+            let info: SettingInfo = info;
+            for rust in ["::", "()", "[`", "AccountManager", "Option<"] {
+                assert!(
+                    !info.doc.contains(rust),
+                    "{}.{}: {:?} mentions {rust:?}",
+                    object.type_name(),
+                    info.path,
+                    info.doc
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn docs_settings_table_matches_the_code() {
     let (manager, _) = started(Data::new());
