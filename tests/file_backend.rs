@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use sipcfg::backend::{Backend, Encoding, FileBackend};
 use sipcfg::{BackendError, Data, ParseErrorKind, Value};
 
+mod support;
+use support::listing;
+
 fn sample() -> Data {
     let mut account = Data::new();
     account.insert("display_name", "Alice Example");
@@ -23,22 +26,6 @@ fn sample() -> Data {
     );
     data.insert("default_account", "alice@example.com");
     data
-}
-
-/// The names of the entries of `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("a readable directory")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 #[cfg(unix)]

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use sipcfg::backend::{Backend, FileBackend, MemoryBackend, DEFAULT_MAX_SIZE};
 use sipcfg::{BackendError, ConfigurationManager, Data, Value};
 
+mod support;
+use support::listing;
+
 fn sample() -> Data {
     let mut auth = Data::new();
     auth.insert("password", "hunter2-secret");
@@ -26,22 +29,6 @@ fn sample() -> Data {
         Data::from_iter([("alice@example.com", account)]),
     );
     data
-}
-
-/// The names of the entries of `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("a readable directory")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 /// Whether this process may do what only root may (chown to others, mknod).

@@ -329,7 +329,10 @@ fn descriptions_do_not_speak_of_rust_items() {
     let (manager, _) = started(Data::new());
     let objects = [
         SIPSimpleSettings::get(&manager).unwrap().raw().clone(),
-        Account::get(&manager, "user@example.com").unwrap().raw().clone(),
+        Account::get(&manager, "user@example.com")
+            .unwrap()
+            .raw()
+            .clone(),
         BonjourAccount::get(&manager).unwrap().raw().clone(),
     ];
     for object in &objects {

@@ -12,6 +12,11 @@ use sipcfg::{
     Origin,
 };
 
+/// What `backend` stores at `path`.
+fn stored(backend: &MemoryBackend, path: &[&str]) -> Option<sipcfg::Value> {
+    backend.data().get_path(path).cloned()
+}
+
 /// A started manager on `backend` (shared with others).
 fn start(backend: impl Backend + 'static) -> ConfigurationManager {
     let manager = ConfigurationManager::new();
@@ -140,10 +145,7 @@ fn a_setting_changed_here_is_not_overwritten_by_an_external_change() {
     assert!(settings.tls().verify_server(), "not changed here: taken");
     settings.save().unwrap();
     assert_eq!(
-        backend
-            .data()
-            .get_path(&["Global", "SIPSimple", "user_agent"])
-            .cloned(),
+        stored(&backend, &["Global", "SIPSimple", "user_agent"]),
         Some("app".into())
     );
 }
@@ -161,10 +163,7 @@ fn changes_to_an_object_deleted_elsewhere_do_not_bring_it_back() {
         .unwrap();
     alice.set_display_name(Some("late".to_owned())).unwrap();
     alice.save().unwrap();
-    assert!(backend
-        .data()
-        .get_path(&["Accounts", "alice@example.com"])
-        .is_none());
+    assert!(stored(&backend, &["Accounts", "alice@example.com"]).is_none());
     assert!(alice.raw().is_deleted());
 }
 
@@ -183,10 +182,7 @@ fn two_managers_creating_one_id_keep_the_first_and_the_second_is_told() {
         "{error}"
     );
     assert_eq!(
-        backend
-            .data()
-            .get_path(&["Accounts", "same@example.com", "display_name"])
-            .cloned(),
+        stored(&backend, &["Accounts", "same@example.com", "display_name"]),
         Some("first".into())
     );
 }
@@ -244,18 +240,12 @@ fn a_failed_delete_can_be_retried() {
     backend.set_failing(true);
     assert!(alice.delete().is_err());
     assert!(!alice.raw().is_deleted());
-    assert!(backend
-        .data()
-        .get_path(&["Accounts", "alice@example.com"])
-        .is_some());
+    assert!(stored(&backend, &["Accounts", "alice@example.com"]).is_some());
     backend.set_failing(false);
     let recorder = Recorder::new(&manager);
     alice.delete().unwrap();
     assert!(alice.raw().is_deleted());
-    assert!(backend
-        .data()
-        .get_path(&["Accounts", "alice@example.com"])
-        .is_none());
+    assert!(stored(&backend, &["Accounts", "alice@example.com"]).is_none());
     assert_eq!(
         recorder.names(),
         vec![NotificationName::SettingsObjectWasDeleted]
@@ -307,10 +297,7 @@ fn a_batch_writes_once_and_a_failed_batch_keeps_everything() {
         .iter()
         .all(|a| !a.enabled() && a.get_modified().is_empty()));
     assert_eq!(
-        backend
-            .data()
-            .get_path(&["Accounts", "u99@example.com", "enabled"])
-            .cloned(),
+        stored(&backend, &["Accounts", "u99@example.com", "enabled"]),
         Some("false".into())
     );
 }
@@ -328,10 +315,7 @@ fn a_batch_whose_closure_fails_writes_nothing_and_the_next_save_does() {
     assert_eq!(backend.save_count(), 0);
     assert!(manager.has_unsaved_changes().unwrap());
     manager.save().unwrap();
-    assert!(backend
-        .data()
-        .get_path(&["Accounts", "alice@example.com"])
-        .is_some());
+    assert!(stored(&backend, &["Accounts", "alice@example.com"]).is_some());
 }
 
 /// A memory backend whose first write waits until the test opens its gate: a write in
