@@ -626,10 +626,12 @@ impl ConfigurationManager {
         }
         let written = self.read_store(|store| store.written)?;
         let rejected = crate::object::reject_creations(self, &conflicts);
-        let mut posts = crate::object::settle_written(self, written);
-        if let Some(external) = external {
-            posts.extend(crate::object::apply_external(self, external));
-        }
+        // What other writers changed first: an object they deleted is deleted before its own
+        // save here (whose changes were dropped) could be settled as stored.
+        let mut posts = external.map_or_else(Vec::new, |external| {
+            crate::object::apply_external(self, external)
+        });
+        posts.extend(crate::object::settle_written(self, written));
         drop(ordered);
         crate::object::post_all(self, posts);
         Ok(rejected)

@@ -162,7 +162,13 @@ fn changes_to_an_object_deleted_elsewhere_do_not_bring_it_back() {
         .delete()
         .unwrap();
     alice.set_display_name(Some("late".to_owned())).unwrap();
+    let recorder = Recorder::new(&app);
     alice.save().unwrap();
+    assert_eq!(
+        recorder.names(),
+        vec![NotificationName::SettingsObjectWasDeleted],
+        "the dropped change is not announced"
+    );
     assert!(stored(&backend, &["Accounts", "alice@example.com"]).is_none());
     assert!(alice.raw().is_deleted());
 }
