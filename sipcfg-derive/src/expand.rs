@@ -245,6 +245,13 @@ fn marker_ident(name: &str) -> syn::Ident {
     format_ident!("{}", ident)
 }
 
+/// `<ty as Setting>::Type`, spanned at the field's type: every generated use of a setting's
+/// type goes through this projection, so that a type that is not a `SettingType` is reported
+/// once, at the type (the failed projection silences the uses that follow from it).
+fn setting_ty(ty: &syn::Type) -> TokenStream {
+    quote_spanned! {ty.span()=> <#ty as ::sipcfg::__private::Setting>::Type }
+}
+
 /// `static SCHEMA: OnceLock<GroupSchema>` and the function returning it.
 fn schema_fn(input: &Input) -> TokenStream {
     let ident = input.ident;
@@ -290,6 +297,7 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
     let secret = attrs.secret.is_some();
     let override_default = attrs.override_default.is_some();
     let default = default_fn(field, attrs);
+    let checked = setting_ty(ty);
     let correlation = match &attrs.check {
         None => quote!(::core::option::Option::None),
         Some(check) => {
@@ -301,6 +309,8 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
             let sibling_name = lit(&sibling.name);
             let sibling_ty = sibling.ty;
             let with = &check.with;
+            let checked = setting_ty(ty);
+            let sibling_checked = setting_ty(sibling_ty);
             let signature = format!("fn(&{}, &{}) -> Result<(), E>", text(ty), text(sibling_ty));
             let message = lit(&escape_braces(&format!(
                 "`{}` cannot check setting `{}` against `{}`: expected a function `{signature}` \
@@ -337,9 +347,9 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
                                 (self)(value, sibling).map_err(::core::convert::Into::into)
                             }
                         }
-                        ::sipcfg::__private::correlate::<#ty, #sibling_ty, ::sipcfg::ValueError>(
+                        ::sipcfg::__private::correlate::<#checked, #sibling_checked, ::sipcfg::ValueError>(
                             |value, sibling| {
-                                __SipcfgCheck::<#ty, #sibling_ty>::__sipcfg_check(
+                                __SipcfgCheck::<#checked, #sibling_checked>::__sipcfg_check(
                                     &#with, value, sibling,
                                 )
                             },
@@ -361,7 +371,7 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
             secret: #secret,
             override_default: #override_default,
             default: #default,
-            ops: ::sipcfg::__private::SettingOps::of::<#ty>(),
+            ops: ::sipcfg::__private::SettingOps::of::<#checked>(),
             correlation: #correlation,
         }
     }
@@ -371,11 +381,12 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
 /// the setting.
 fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
     let ty = field.ty;
+    let checked = setting_ty(ty);
     let inner = option_inner(ty);
     let Some(expr) = &attrs.default else {
         return match inner {
             Some(_) => quote! {
-                || ::sipcfg::__private::shared::<#ty>(::core::option::Option::None)
+                || ::sipcfg::__private::shared::<#checked>(::core::option::Option::None)
             },
             // Refused by validation, except for overrides without default (also refused).
             None => quote! {
@@ -421,7 +432,7 @@ fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
                 }
             }
             let value: #value_ty = __SipcfgDefault::__sipcfg_default(#expr);
-            ::sipcfg::__private::shared::<#ty>(#value)
+            ::sipcfg::__private::shared::<#checked>(#value)
         }
     }
 }
@@ -517,6 +528,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         let ident = field.ident;
         let vis = field.vis;
         let ty = field.ty;
+        let checked = setting_ty(ty);
         let set = format_ident!("set_{}", ident.to_string().trim_start_matches("r#"));
         let reset = format_ident!("reset_{}", ident.to_string().trim_start_matches("r#"));
         let doc = if field.doc.is_empty() {
@@ -552,7 +564,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
                     value: impl ::sipcfg::IntoNillable<#inner, M>,
                 ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
                     #group
-                        .set_converted::<#ty>(#ordinal, ::sipcfg::IntoNillable::into_nillable(value))
+                        .set_converted::<#checked>(#ordinal, ::sipcfg::IntoNillable::into_nillable(value))
                         .map_err(::core::convert::From::from)
                 }
             },
@@ -563,7 +575,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
                     value: impl ::sipcfg::IntoSetting<#ty>,
                 ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
                     #group
-                        .set::<#ty>(#ordinal, value)
+                        .set::<#checked>(#ordinal, value)
                         .map_err(::core::convert::From::from)
                 }
             },
@@ -577,11 +589,11 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         methods.push(quote! {
             #[doc = #doc]
             #vis fn #ident(&self) -> #ty {
-                #group.get::<#ty>(#ordinal)
+                #group.get::<#checked>(#ordinal)
             }
             #[doc = #modified_doc]
             #vis fn #modified(&self) -> ::core::option::Option<::sipcfg::Change<#ty>> {
-                #group.modified::<#ty>(#ordinal)
+                #group.modified::<#checked>(#ordinal)
             }
             #setter
             #[doc = #reset_doc]
@@ -1039,7 +1051,8 @@ fn snapshot_fn(input: &Input) -> TokenStream {
             Role::Setting(_) => {
                 let ordinal = setting_ordinal;
                 setting_ordinal += 1;
-                quote!(#ident: group.get::<#ty>(#ordinal))
+                let checked = setting_ty(ty);
+                quote!(#ident: group.get::<#checked>(#ordinal))
             }
             Role::Group => {
                 let ordinal = group_ordinal;

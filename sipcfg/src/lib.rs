@@ -98,6 +98,18 @@ pub mod __private {
     use crate::setting_type::{DynValue, SettingType, SharedValue};
     use crate::ValueError;
 
+    /// The type of a setting field: every use of a field's type in generated code goes through
+    /// `<T as Setting>::Type`, so that a type that is not a [`SettingType`] is reported once,
+    /// at the field's type (with `SettingType`'s message).
+    pub trait Setting {
+        /// The type itself.
+        type Type: SettingType;
+    }
+
+    impl<T: SettingType> Setting for T {
+        type Type = T;
+    }
+
     /// Boxes a default value.
     pub fn shared<T: SettingType>(value: T) -> SharedValue {
         Arc::new(value)
