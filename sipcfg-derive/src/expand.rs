@@ -750,6 +750,11 @@ fn object(input: &Input) -> TokenStream {
         Some(group) => quote!(::core::option::Option::Some(#group)),
         None => quote!(::core::option::Option::None),
     };
+    let id_type = match &input.attrs.id_type {
+        // Spanned at the user's type, so that a type without `ObjectId` is reported there.
+        Some(id_type) => quote_spanned!(id_type.span()=> #id_type),
+        None => quote!(::std::string::String),
+    };
     let (id, obtain) = match &input.attrs.id {
         Some(id) => (
             quote!(::core::option::Option::Some(#id)),
@@ -766,18 +771,20 @@ fn object(input: &Input) -> TokenStream {
             quote!(::core::option::Option::None),
             quote! {
                 /// The object `id` in `manager`: the live one, else the stored one, else a new one
-                /// (stored at its first save).
+                /// (stored at its first save). The id is checked (and normalised) with the id
+                /// type: one that does not convert is an error.
                 pub fn get(
                     manager: &::sipcfg::ConfigurationManager,
-                    id: &str,
+                    id: impl ::core::convert::AsRef<str>,
                 ) -> ::core::result::Result<::sipcfg::Object<Self>, ::sipcfg::ConfigurationError> {
                     ::sipcfg::Object::get_or_create(manager, id)
                 }
 
-                /// The object `id` in `manager` if it is live or stored.
+                /// The object `id` in `manager` if it is live or stored (the id is checked as by
+                /// `get`).
                 pub fn get_existing(
                     manager: &::sipcfg::ConfigurationManager,
-                    id: &str,
+                    id: impl ::core::convert::AsRef<str>,
                 ) -> ::core::result::Result<
                     ::core::option::Option<::sipcfg::Object<Self>>,
                     ::sipcfg::ConfigurationError,
@@ -785,11 +792,27 @@ fn object(input: &Input) -> TokenStream {
                     ::sipcfg::Object::get_existing(manager, id)
                 }
 
-                /// The ids of every stored or live object of this type, sorted.
+                /// The ids of every stored or live object of this type, sorted. Stored entries
+                /// whose names are not ids are reported (`ManagerLoadFailed`), kept, and listed by
+                /// `invalid_ids`.
                 pub fn ids(
                     manager: &::sipcfg::ConfigurationManager,
-                ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, ::sipcfg::ConfigurationError> {
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<<Self as ::sipcfg::SettingsObject>::Id>,
+                    ::sipcfg::ConfigurationError,
+                > {
                     ::sipcfg::Object::<Self>::ids(manager)
+                }
+
+                /// The stored entries of this type's group whose names are not ids of it, with
+                /// the reason; they are kept in storage untouched.
+                pub fn invalid_ids(
+                    manager: &::sipcfg::ConfigurationManager,
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<(::std::string::String, ::sipcfg::ValueError)>,
+                    ::sipcfg::ConfigurationError,
+                > {
+                    ::sipcfg::Object::<Self>::invalid_ids(manager)
                 }
             },
         ),
@@ -832,6 +855,7 @@ fn object(input: &Input) -> TokenStream {
         impl ::sipcfg::SettingsObject for #ident {
             const GROUP: ::core::option::Option<&'static str> = #group;
             const ID: ::core::option::Option<&'static str> = #id;
+            type Id = #id_type;
             type Handle = #handle;
         }
 

@@ -8,8 +8,8 @@ use sipcfg::{SettingsGroup, SettingsObject};
 
 use crate::datatypes::{
     AudioCodec, AudioCodecList, MSRPConnectionModel, MSRPRelayAddress, MSRPTransport,
-    NonNegativeInteger, Path, SIPProxyAddress, SIPTransport, SIPTransportList, SRTPEncryption,
-    STUNServerAddressList, XCAPRoot,
+    NonNegativeInteger, Path, SIPAddress, SIPProxyAddress, SIPTransport, SIPTransportList,
+    SRTPEncryption, STUNServerAddressList, XCAPRoot,
 };
 use crate::general::{codecs, transports};
 
@@ -20,8 +20,10 @@ pub const BONJOUR_ID: &str = "bonjour@local";
 ///
 /// Obtain accounts through [`AccountManager`](crate::AccountManager), which checks ids and keeps
 /// the default account valid.
+/// Its id is a [`SIPAddress`]: `Account::get(&manager, "not an address")` is an error, and
+/// `sip:alice@example.com` names `alice@example.com`.
 #[derive(SettingsObject)]
-#[settings(group = "Accounts")]
+#[settings(group = "Accounts", id_type = SIPAddress)]
 pub struct Account {
     /// Sent in the From header of SIP requests, the From CPIM header and similar places.
     pub display_name: Option<String>,

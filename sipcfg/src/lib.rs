@@ -75,7 +75,7 @@ pub use notification::{
     ObserverGuard, ObserverId, Operation, Origin, Sender,
 };
 pub use object::{
-    GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsDeclaration,
+    GroupInfo, GroupRef, Object, ObjectCore, ObjectId, RawObject, SettingInfo, SettingsDeclaration,
     SettingsGroup, SettingsObject, TextValue,
 };
 pub use patch::{Patch, PatchValue};

@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 
-use sipcfg::{expect_string, SettingType, TypeInfo, Value, ValueError};
+use sipcfg::{expect_string, ObjectId, SettingType, TypeInfo, Value, ValueError};
 
 use super::{python_repr, MSRPTransport, SIPTransport};
 
@@ -271,6 +271,20 @@ impl SettingType for SIPAddress {
 
     fn type_info() -> TypeInfo {
         TypeInfo::new("SIPAddress").with_format("user@domain")
+    }
+}
+
+/// The id type of [`Account`](crate::Account): surrounding white space and a leading `sip:` or
+/// `sips:` (in any case) are dropped, other URI schemes refused
+/// ([`account_id`](crate::account_manager::account_id)); the address is stored as
+/// `user@domain`, the domain in the case it was written.
+impl ObjectId for SIPAddress {
+    fn parse_id(text: &str) -> Result<Self, ValueError> {
+        SIPAddress::new(crate::account_manager::strip_sip_scheme(text)?)
+    }
+
+    fn id_text(&self) -> String {
+        self.0.clone()
     }
 }
 
