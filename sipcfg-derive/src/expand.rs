@@ -775,7 +775,7 @@ fn object(input: &Input) -> TokenStream {
                 /// type: one that does not convert is an error.
                 pub fn get(
                     manager: &::sipcfg::ConfigurationManager,
-                    id: impl ::core::convert::AsRef<str>,
+                    id: &str,
                 ) -> ::core::result::Result<::sipcfg::Object<Self>, ::sipcfg::ConfigurationError> {
                     ::sipcfg::Object::get_or_create(manager, id)
                 }
@@ -784,7 +784,7 @@ fn object(input: &Input) -> TokenStream {
                 /// `get`).
                 pub fn get_existing(
                     manager: &::sipcfg::ConfigurationManager,
-                    id: impl ::core::convert::AsRef<str>,
+                    id: &str,
                 ) -> ::core::result::Result<
                     ::core::option::Option<::sipcfg::Object<Self>>,
                     ::sipcfg::ConfigurationError,

@@ -288,19 +288,19 @@ impl<T: SettingsObject> Object<T> {
     /// (written at its first save).
     pub fn get_or_create(
         manager: &ConfigurationManager,
-        id: impl AsRef<str>,
+        id: &str,
     ) -> Result<Self, ConfigurationError> {
         let info = ObjectInfo::of::<T>();
-        obtain_or_create(manager, info, id.as_ref()).map(Object::from_raw)
+        obtain_or_create(manager, info, id).map(Object::from_raw)
     }
 
     /// The live or stored object `id`; `None` if neither exists.
     pub fn get_existing(
         manager: &ConfigurationManager,
-        id: impl AsRef<str>,
+        id: &str,
     ) -> Result<Option<Self>, ConfigurationError> {
         let info = ObjectInfo::of::<T>();
-        Ok(obtain(manager, info, id.as_ref(), false)?.map(Object::from_raw))
+        Ok(obtain(manager, info, id, false)?.map(Object::from_raw))
     }
 
     /// The ids of the stored and live objects of type `T` (per-id objects), sorted by their
@@ -361,8 +361,8 @@ impl<T: SettingsObject> Object<T> {
 
     /// Changes the id of a per-id object (stored under the new name at the next save). The id
     /// is checked (and normalised) with the object's id type.
-    pub fn set_id(&self, id: impl AsRef<str>) -> Result<(), ConfigurationError> {
-        self.raw().set_id(id.as_ref())
+    pub fn set_id(&self, id: &str) -> Result<(), ConfigurationError> {
+        self.raw().set_id(id)
     }
 
     /// Stores the changed settings and asks the manager to save (spec: `save`).
