@@ -707,12 +707,16 @@ fn group(input: &Input) -> TokenStream {
     let (reference, ref_tokens) = ref_type(input, &quote!(#ident));
     let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
+    let from_data = from_data_fn(input);
+    let std_impls = std_impls(input);
     quote! {
         #ref_tokens
+        #std_impls
 
         impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+            #from_data
         }
 
         impl ::sipcfg::SettingsGroup for #ident {
@@ -746,6 +750,7 @@ fn object(input: &Input) -> TokenStream {
     let methods = accessors(input, &group_expr, &quote!('_));
     let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
+    let from_data = from_data_fn(input);
     let group = match &input.attrs.group {
         Some(group) => quote!(::core::option::Option::Some(#group)),
         None => quote!(::core::option::Option::None),
@@ -817,6 +822,7 @@ fn object(input: &Input) -> TokenStream {
             },
         ),
     };
+    let std_impls = std_impls(input);
     let handle_doc = format!(
         "Typed accessors of a [`{ident}`] object, reached through `Object<{ident}>`'s `Deref`."
     );
@@ -847,9 +853,12 @@ fn object(input: &Input) -> TokenStream {
             #methods
         }
 
+        #std_impls
+
         impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+            #from_data
         }
 
         impl ::sipcfg::SettingsObject for #ident {
@@ -879,6 +888,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
     let schema = schema_fn(input);
     let (reference, ref_tokens) = ref_type(input, &quote!(#target));
     let snapshot = snapshot_fn(input);
+    let from_data = from_data_fn(input);
     let target_text = text(target);
     // Names must not clash with the target's own, unless overriding a default; an override must
     // name a setting of the target, of the same type. The target's hidden items come from its
@@ -977,6 +987,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
         impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+            #from_data
         }
     };
     let link = if linked {
@@ -990,9 +1001,11 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
     } else {
         TokenStream::new()
     };
+    let std_impls = std_impls(input);
     quote! {
         #ref_tokens
         #declaration
+        #std_impls
         #target_check
         #link
         #[allow(dead_code, non_snake_case)]
@@ -1061,6 +1074,136 @@ fn compile_check(
                 __sipcfg_holds::<#check>();
             }
         };
+    }
+}
+
+/// `Debug` of the declaration's struct (a snapshot), secrets masked; with sipcfg's `serde`
+/// feature, `Serialize` and `Deserialize` by stored names, values in their stored form,
+/// deserialized values checked as stored values are and absent ones taking their defaults.
+fn std_impls(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    let type_name = lit(&ident.to_string());
+    let debug_fields = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field_name(field));
+        match &field.role {
+            Role::Setting(attrs) if attrs.secret.is_some() => {
+                quote!(.field(#name, &::sipcfg::__private::Masked))
+            }
+            Role::Setting(_) => {
+                let checked = setting_ty(field.ty);
+                quote!(.field(#name, ::sipcfg::__private::debug_setting::<#checked>(&self.#member)))
+            }
+            Role::Group => quote!(.field(#name, &self.#member)),
+        }
+    });
+    let debug_body = if input.is_unit {
+        quote!(f.write_str(#type_name))
+    } else {
+        quote!(f.debug_struct(#type_name) #(#debug_fields)* .finish())
+    };
+    let count = input.fields.len();
+    let serialize_entries = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field.name);
+        match &field.role {
+            Role::Setting(_) => {
+                let checked = setting_ty(field.ty);
+                quote! {
+                    ::sipcfg::__private::serde::ser::SerializeMap::serialize_entry(
+                        &mut map,
+                        #name,
+                        &::sipcfg::__private::Stored::<#checked>(&self.#member),
+                    )?;
+                }
+            }
+            Role::Group => quote! {
+                ::sipcfg::__private::serde::ser::SerializeMap::serialize_entry(
+                    &mut map, #name, &self.#member,
+                )?;
+            },
+        }
+    });
+    quote! {
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #debug_body
+            }
+        }
+
+        ::sipcfg::__sipcfg_if_serde! {
+            impl ::sipcfg::__private::serde::Serialize for #ident {
+                fn serialize<__S: ::sipcfg::__private::serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    let mut map = serializer.serialize_map(::core::option::Option::Some(#count))?;
+                    #(#serialize_entries)*
+                    ::sipcfg::__private::serde::ser::SerializeMap::end(map)
+                }
+            }
+
+            impl<'de> ::sipcfg::__private::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: ::sipcfg::__private::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    let data: ::sipcfg::Data =
+                        ::sipcfg::__private::serde::Deserialize::deserialize(deserializer)?;
+                    <Self as ::sipcfg::SettingsDeclaration>::__sipcfg_from_data(&data, "").map_err(
+                        <__D::Error as ::sipcfg::__private::serde::de::Error>::custom,
+                    )
+                }
+            }
+
+        }
+    }
+}
+
+/// `SettingsDeclaration::__sipcfg_from_data` with sipcfg's `serde` feature (inside the impl).
+fn from_data_fn(input: &Input) -> TokenStream {
+    let mut setting_ordinal = 0usize;
+    let inits = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field.name);
+        let ty = field.ty;
+        match &field.role {
+            Role::Setting(_) => {
+                let ordinal = setting_ordinal;
+                setting_ordinal += 1;
+                let checked = setting_ty(ty);
+                quote! {
+                    #member: ::sipcfg::__private::setting_from_data::<#checked>(
+                        data, path, #name, schema.settings[#ordinal].default,
+                    )?
+                }
+            }
+            Role::Group => quote_spanned! {ty.span()=>
+                #member: <#ty as ::sipcfg::SettingsDeclaration>::__sipcfg_from_data(
+                    ::sipcfg::__private::subgroup(data, path, #name)?,
+                    &::sipcfg::__private::join(path, #name),
+                )?
+            },
+        }
+    });
+    let body = if input.is_unit {
+        quote!(::core::result::Result::Ok(Self))
+    } else {
+        quote! {
+            let schema = <Self as ::sipcfg::SettingsDeclaration>::schema();
+            let _ = &schema;
+            ::core::result::Result::Ok(Self { #(#inits),* })
+        }
+    };
+    quote! {
+        ::sipcfg::__sipcfg_if_serde! {
+            fn __sipcfg_from_data(
+                data: &::sipcfg::Data,
+                path: &str,
+            ) -> ::core::result::Result<Self, ::std::string::String> {
+                let _ = (&data, &path);
+                #body
+            }
+        }
     }
 }
 

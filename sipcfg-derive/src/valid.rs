@@ -173,6 +173,9 @@ const OBJECT_METHODS: &[&str] = &[
     "snapshot",
     "get_modified",
     "clone",
+    "id_text",
+    "effective_values",
+    "to_json",
 ];
 
 /// Methods of the generated `{Name}Ref` types.

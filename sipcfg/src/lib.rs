@@ -51,6 +51,7 @@ extern crate self as sipcfg;
 
 pub mod backend;
 mod error;
+mod export;
 mod extension;
 pub mod file_format;
 mod layout;
@@ -67,6 +68,7 @@ pub use error::{
     BackendError, ConfigurationError, ExtensionError, ObjectNotFoundError, ParseError,
     ParseErrorKind, SettingError, ValueError,
 };
+pub use export::Secrets;
 pub use extension::{Extension, ExtensionInfo, ExtensionTarget, LinkedExtension};
 pub use manager::{ConfigurationManager, ObjectKey, WeakConfigurationManager, MAX_PATCH_DEPTH};
 pub use modified::{Change, Modified, ModifiedValue, SECRET_MASK};
@@ -90,8 +92,10 @@ pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 /// Support for the code the derive macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::export::{debug_setting, join, setting_from_data, subgroup, Masked, Stored};
     pub use crate::schema::{Correlation, GroupField, GroupSchema, SettingOps, SettingSchema};
     pub use inventory;
+    pub use serde;
     pub use std::any::TypeId;
     pub use std::sync::{Arc, OnceLock};
 

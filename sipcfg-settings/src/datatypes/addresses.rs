@@ -478,6 +478,9 @@ macro_rules! transport_address {
             }
         }
 
+        #[cfg(feature = "serde")]
+        ::sipcfg::serde_via_stored!($name);
+
         impl SettingType for $name {
             fn from_stored(value: &Value) -> Result<Self, ValueError> {
                 let text = expect_string(value)?;

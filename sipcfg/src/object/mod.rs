@@ -71,6 +71,18 @@ pub trait SettingsDeclaration: 'static {
     /// which would make the compiler call them unused).
     #[doc(hidden)]
     fn __sipcfg_read_fields(&self) {}
+    /// Builds the declaration from a document at `path` (for `Deserialize`, with the `serde`
+    /// feature, where the derives implement it).
+    #[doc(hidden)]
+    fn __sipcfg_from_data(data: &crate::Data, path: &str) -> Result<Self, String>
+    where
+        Self: Sized,
+    {
+        let _ = data;
+        Err(format!(
+            "{path}: built without the `serde` feature of sipcfg"
+        ))
+    }
 }
 
 /// A group of settings: a struct with `#[derive(SettingsGroup)]`.
