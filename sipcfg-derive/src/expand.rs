@@ -708,6 +708,7 @@ fn group(input: &Input) -> TokenStream {
     let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
     let from_data = from_data_fn(input);
+    let debug_fn = debug_fn(input);
     let std_impls = std_impls(input);
     quote! {
         #ref_tokens
@@ -717,6 +718,7 @@ fn group(input: &Input) -> TokenStream {
             #schema
             #snapshot
             #from_data
+            #debug_fn
         }
 
         impl ::sipcfg::SettingsGroup for #ident {
@@ -751,6 +753,7 @@ fn object(input: &Input) -> TokenStream {
     let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
     let from_data = from_data_fn(input);
+    let debug_fn = debug_fn(input);
     let group = match &input.attrs.group {
         Some(group) => quote!(::core::option::Option::Some(#group)),
         None => quote!(::core::option::Option::None),
@@ -859,6 +862,7 @@ fn object(input: &Input) -> TokenStream {
             #schema
             #snapshot
             #from_data
+            #debug_fn
         }
 
         impl ::sipcfg::SettingsObject for #ident {
@@ -889,6 +893,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
     let (reference, ref_tokens) = ref_type(input, &quote!(#target));
     let snapshot = snapshot_fn(input);
     let from_data = from_data_fn(input);
+    let debug_fn = debug_fn(input);
     let target_text = text(target);
     // Names must not clash with the target's own, unless overriding a default; an override must
     // name a setting of the target, of the same type. The target's hidden items come from its
@@ -988,6 +993,7 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
             #schema
             #snapshot
             #from_data
+            #debug_fn
         }
     };
     let link = if linked {
@@ -1082,26 +1088,6 @@ fn compile_check(
 /// deserialized values checked as stored values are and absent ones taking their defaults.
 fn std_impls(input: &Input) -> TokenStream {
     let ident = input.ident;
-    let type_name = lit(&ident.to_string());
-    let debug_fields = input.fields.iter().map(|field| {
-        let member = field.ident;
-        let name = lit(&field_name(field));
-        match &field.role {
-            Role::Setting(attrs) if attrs.secret.is_some() => {
-                quote!(.field(#name, &::sipcfg::__private::Masked))
-            }
-            Role::Setting(_) => {
-                let checked = setting_ty(field.ty);
-                quote!(.field(#name, ::sipcfg::__private::debug_setting::<#checked>(&self.#member)))
-            }
-            Role::Group => quote!(.field(#name, &self.#member)),
-        }
-    });
-    let debug_body = if input.is_unit {
-        quote!(f.write_str(#type_name))
-    } else {
-        quote!(f.debug_struct(#type_name) #(#debug_fields)* .finish())
-    };
     let count = input.fields.len();
     let serialize_entries = input.fields.iter().map(|field| {
         let member = field.ident;
@@ -1127,7 +1113,7 @@ fn std_impls(input: &Input) -> TokenStream {
     quote! {
         impl ::core::fmt::Debug for #ident {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #debug_body
+                <Self as ::sipcfg::SettingsDeclaration>::__sipcfg_debug(self, f)
             }
         }
 
@@ -1155,6 +1141,46 @@ fn std_impls(input: &Input) -> TokenStream {
                 }
             }
 
+        }
+    }
+}
+
+/// `SettingsDeclaration::__sipcfg_debug`: the struct's fields, secrets masked.
+fn debug_fn(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    let type_name = lit(&ident.to_string());
+    let debug_fields = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field_name(field));
+        match &field.role {
+            Role::Setting(attrs) if attrs.secret.is_some() => {
+                quote!(.field(#name, &::sipcfg::__private::Masked))
+            }
+            Role::Setting(_) => {
+                let checked = setting_ty(field.ty);
+                quote!(.field(#name, ::sipcfg::__private::debug_setting::<#checked>(&self.#member)))
+            }
+            Role::Group => {
+                let ty = field.ty;
+                // Through the declaration, so that a type that is not one is reported once.
+                let debug = quote_spanned! {ty.span()=>
+                    <#ty as ::sipcfg::SettingsDeclaration>::__sipcfg_debug
+                };
+                quote!(.field(#name, &::sipcfg::__private::GroupDebug(&self.#member, #debug)))
+            }
+        }
+    });
+    let debug_body = if input.is_unit {
+        quote!(f.write_str(#type_name))
+    } else {
+        quote!(f.debug_struct(#type_name) #(#debug_fields)* .finish())
+    };
+    quote! {
+        fn __sipcfg_debug(
+            &self,
+            f: &mut ::core::fmt::Formatter<'_>,
+        ) -> ::core::fmt::Result {
+            #debug_body
         }
     }
 }

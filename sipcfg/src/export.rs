@@ -72,6 +72,15 @@ impl fmt::Debug for Masked {
     }
 }
 
+/// A group's values for `Debug`, through its declaration's `__sipcfg_debug`.
+pub struct GroupDebug<'a, T>(pub &'a T, pub fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result);
+
+impl<T> fmt::Debug for GroupDebug<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.1)(self.0, f)
+    }
+}
+
 /// A setting's value for `Debug`.
 pub fn debug_setting<T: SettingType>(value: &T) -> &dyn fmt::Debug {
     value

@@ -92,7 +92,9 @@ pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 /// Support for the code the derive macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::export::{debug_setting, join, setting_from_data, subgroup, Masked, Stored};
+    pub use crate::export::{
+        debug_setting, join, setting_from_data, subgroup, GroupDebug, Masked, Stored,
+    };
     pub use crate::schema::{Correlation, GroupField, GroupSchema, SettingOps, SettingSchema};
     pub use inventory;
     pub use serde;

@@ -71,6 +71,11 @@ pub trait SettingsDeclaration: 'static {
     /// which would make the compiler call them unused).
     #[doc(hidden)]
     fn __sipcfg_read_fields(&self) {}
+    /// `Debug` of the declaration's values, secrets masked (the derives implement it).
+    #[doc(hidden)]
+    fn __sipcfg_debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::schema().type_name)
+    }
     /// Builds the declaration from a document at `path` (for `Deserialize`, with the `serde`
     /// feature, where the derives implement it).
     #[doc(hidden)]
