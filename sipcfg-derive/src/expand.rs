@@ -1088,28 +1088,6 @@ fn compile_check(
 /// deserialized values checked as stored values are and absent ones taking their defaults.
 fn std_impls(input: &Input) -> TokenStream {
     let ident = input.ident;
-    let count = input.fields.len();
-    let serialize_entries = input.fields.iter().map(|field| {
-        let member = field.ident;
-        let name = lit(&field.name);
-        match &field.role {
-            Role::Setting(_) => {
-                let checked = setting_ty(field.ty);
-                quote! {
-                    ::sipcfg::__private::serde::ser::SerializeMap::serialize_entry(
-                        &mut map,
-                        #name,
-                        &::sipcfg::__private::Stored::<#checked>(&self.#member),
-                    )?;
-                }
-            }
-            Role::Group => quote! {
-                ::sipcfg::__private::serde::ser::SerializeMap::serialize_entry(
-                    &mut map, #name, &self.#member,
-                )?;
-            },
-        }
-    });
     quote! {
         impl ::core::fmt::Debug for #ident {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -1123,9 +1101,10 @@ fn std_impls(input: &Input) -> TokenStream {
                     &self,
                     serializer: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                    let mut map = serializer.serialize_map(::core::option::Option::Some(#count))?;
-                    #(#serialize_entries)*
-                    ::sipcfg::__private::serde::ser::SerializeMap::end(map)
+                    ::sipcfg::__private::serde::Serialize::serialize(
+                        &<Self as ::sipcfg::SettingsDeclaration>::__sipcfg_to_data(self),
+                        serializer,
+                    )
                 }
             }
 
@@ -1220,8 +1199,32 @@ fn from_data_fn(input: &Input) -> TokenStream {
             ::core::result::Result::Ok(Self { #(#inits),* })
         }
     };
+    let entries = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field.name);
+        let ty = field.ty;
+        match &field.role {
+            Role::Setting(_) => {
+                let checked = setting_ty(ty);
+                quote!(data.insert(#name, ::sipcfg::__private::stored::<#checked>(&self.#member));)
+            }
+            Role::Group => {
+                let to_data = quote_spanned! {ty.span()=>
+                    <#ty as ::sipcfg::SettingsDeclaration>::__sipcfg_to_data
+                };
+                quote!(data.insert(#name, ::sipcfg::Value::Group(#to_data(&self.#member)));)
+            }
+        }
+    });
     quote! {
         ::sipcfg::__sipcfg_if_serde! {
+            fn __sipcfg_to_data(&self) -> ::sipcfg::Data {
+                #[allow(unused_mut)]
+                let mut data = ::sipcfg::Data::new();
+                #(#entries)*
+                data
+            }
+
             fn __sipcfg_from_data(
                 data: &::sipcfg::Data,
                 path: &str,

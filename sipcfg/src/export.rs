@@ -73,7 +73,10 @@ impl fmt::Debug for Masked {
 }
 
 /// A group's values for `Debug`, through its declaration's `__sipcfg_debug`.
-pub struct GroupDebug<'a, T>(pub &'a T, pub fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result);
+pub struct GroupDebug<'a, T>(
+    pub &'a T,
+    pub fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result,
+);
 
 impl<T> fmt::Debug for GroupDebug<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -86,13 +89,9 @@ pub fn debug_setting<T: SettingType>(value: &T) -> &dyn fmt::Debug {
     value
 }
 
-/// A setting's value serialized in its stored form.
-pub struct Stored<'a, T>(pub &'a T);
-
-impl<T: SettingType> serde::Serialize for Stored<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.to_stored().serialize(serializer)
-    }
+/// A setting's value in its stored form.
+pub fn stored<T: SettingType>(value: &T) -> Value {
+    value.to_stored()
 }
 
 /// The setting `name` of `data` (a deserialized declaration at `path`), checked as a stored

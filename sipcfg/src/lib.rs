@@ -93,7 +93,7 @@ pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::export::{
-        debug_setting, join, setting_from_data, subgroup, GroupDebug, Masked, Stored,
+        debug_setting, join, setting_from_data, stored, subgroup, GroupDebug, Masked,
     };
     pub use crate::schema::{Correlation, GroupField, GroupSchema, SettingOps, SettingSchema};
     pub use inventory;

@@ -71,6 +71,12 @@ pub trait SettingsDeclaration: 'static {
     /// which would make the compiler call them unused).
     #[doc(hidden)]
     fn __sipcfg_read_fields(&self) {}
+    /// The declaration's values in their stored form, by stored name (for `Serialize`, with
+    /// the `serde` feature, where the derives implement it).
+    #[doc(hidden)]
+    fn __sipcfg_to_data(&self) -> crate::Data {
+        crate::Data::new()
+    }
     /// `Debug` of the declaration's values, secrets masked (the derives implement it).
     #[doc(hidden)]
     fn __sipcfg_debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
