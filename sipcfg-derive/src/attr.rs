@@ -40,6 +40,8 @@ impl Errors {
 pub struct StructAttrs {
     pub group: Option<LitStr>,
     pub id: Option<LitStr>,
+    /// `id_type = Type`: the type of a per-id object's ids.
+    pub id_type: Option<syn::Type>,
 }
 
 /// `#[setting(...)]` on a field.
@@ -107,11 +109,9 @@ pub fn struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
     let mut result = StructAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("settings")) {
         let parsed = attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .cloned()
-                .ok_or_else(|| meta.error("expected `group = \"...\"` or `id = \"...\"`"))?;
+            let key = meta.path.get_ident().cloned().ok_or_else(|| {
+                meta.error("expected `group = \"...\"`, `id = \"...\"` or `id_type = Type`")
+            })?;
             match key.to_string().as_str() {
                 "group" => {
                     let value: LitStr = meta.value()?.parse()?;
@@ -121,10 +121,17 @@ pub fn struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
                     let value: LitStr = meta.value()?.parse()?;
                     once(&mut result.id, value, &key, errors);
                 }
+                "id_type" => {
+                    let value: syn::Type = meta.value()?.parse()?;
+                    once(&mut result.id_type, value, &key, errors);
+                }
                 other => {
                     errors.spanned(
                         key.span(),
-                        format!("unknown settings attribute `{other}`: expected `group` or `id`"),
+                        format!(
+                            "unknown settings attribute `{other}`: expected `group`, `id` or \
+                             `id_type`"
+                        ),
                     );
                     if meta.input.peek(syn::Token![=]) {
                         let _: Expr = meta.value()?.parse()?;

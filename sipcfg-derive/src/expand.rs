@@ -245,6 +245,13 @@ fn marker_ident(name: &str) -> syn::Ident {
     format_ident!("{}", ident)
 }
 
+/// `<ty as Setting>::Type`, spanned at the field's type: every generated use of a setting's
+/// type goes through this projection, so that a type that is not a `SettingType` is reported
+/// once, at the type (the failed projection silences the uses that follow from it).
+fn setting_ty(ty: &syn::Type) -> TokenStream {
+    quote_spanned! {ty.span()=> <#ty as ::sipcfg::__private::Setting>::Type }
+}
+
 /// `static SCHEMA: OnceLock<GroupSchema>` and the function returning it.
 fn schema_fn(input: &Input) -> TokenStream {
     let ident = input.ident;
@@ -293,6 +300,7 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
     let override_default = attrs.override_default.is_some();
     let default = default_fn(field, attrs);
     let was = &field.was;
+    let checked = setting_ty(ty);
     let correlation = match &attrs.check {
         None => quote!(::core::option::Option::None),
         Some(check) => {
@@ -304,6 +312,8 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
             let sibling_name = lit(&sibling.name);
             let sibling_ty = sibling.ty;
             let with = &check.with;
+            let checked = setting_ty(ty);
+            let sibling_checked = setting_ty(sibling_ty);
             let signature = format!("fn(&{}, &{}) -> Result<(), E>", text(ty), text(sibling_ty));
             let message = lit(&escape_braces(&format!(
                 "`{}` cannot check setting `{}` against `{}`: expected a function `{signature}` \
@@ -340,9 +350,9 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
                                 (self)(value, sibling).map_err(::core::convert::Into::into)
                             }
                         }
-                        ::sipcfg::__private::correlate::<#ty, #sibling_ty, ::sipcfg::ValueError>(
+                        ::sipcfg::__private::correlate::<#checked, #sibling_checked, ::sipcfg::ValueError>(
                             |value, sibling| {
-                                __SipcfgCheck::<#ty, #sibling_ty>::__sipcfg_check(
+                                __SipcfgCheck::<#checked, #sibling_checked>::__sipcfg_check(
                                     &#with, value, sibling,
                                 )
                             },
@@ -364,7 +374,7 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
             secret: #secret,
             override_default: #override_default,
             default: #default,
-            ops: ::sipcfg::__private::SettingOps::of::<#ty>(),
+            ops: ::sipcfg::__private::SettingOps::of::<#checked>(),
             correlation: #correlation,
             was: &[#(#was),*],
         }
@@ -375,11 +385,12 @@ fn setting_schema(input: &Input, field: &Field, attrs: &SettingAttrs) -> TokenSt
 /// the setting.
 fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
     let ty = field.ty;
+    let checked = setting_ty(ty);
     let inner = option_inner(ty);
     let Some(expr) = &attrs.default else {
         return match inner {
             Some(_) => quote! {
-                || ::sipcfg::__private::shared::<#ty>(::core::option::Option::None)
+                || ::sipcfg::__private::shared::<#checked>(::core::option::Option::None)
             },
             // Refused by validation, except for overrides without default (also refused).
             None => quote! {
@@ -425,7 +436,7 @@ fn default_fn(field: &Field, attrs: &SettingAttrs) -> TokenStream {
                 }
             }
             let value: #value_ty = __SipcfgDefault::__sipcfg_default(#expr);
-            ::sipcfg::__private::shared::<#ty>(#value)
+            ::sipcfg::__private::shared::<#checked>(#value)
         }
     }
 }
@@ -521,6 +532,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         let ident = field.ident;
         let vis = field.vis;
         let ty = field.ty;
+        let checked = setting_ty(ty);
         let set = format_ident!("set_{}", ident.to_string().trim_start_matches("r#"));
         let reset = format_ident!("reset_{}", ident.to_string().trim_start_matches("r#"));
         let doc = if field.doc.is_empty() {
@@ -556,7 +568,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
                     value: impl ::sipcfg::IntoNillable<#inner, M>,
                 ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
                     #group
-                        .set_converted::<#ty>(#ordinal, ::sipcfg::IntoNillable::into_nillable(value))
+                        .set_converted::<#checked>(#ordinal, ::sipcfg::IntoNillable::into_nillable(value))
                         .map_err(::core::convert::From::from)
                 }
             },
@@ -567,7 +579,7 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
                     value: impl ::sipcfg::IntoSetting<#ty>,
                 ) -> ::core::result::Result<(), ::sipcfg::ConfigurationError> {
                     #group
-                        .set::<#ty>(#ordinal, value)
+                        .set::<#checked>(#ordinal, value)
                         .map_err(::core::convert::From::from)
                 }
             },
@@ -581,11 +593,11 @@ fn accessors(input: &Input, group: &TokenStream, lifetime: &TokenStream) -> Toke
         methods.push(quote! {
             #[doc = #doc]
             #vis fn #ident(&self) -> #ty {
-                #group.get::<#ty>(#ordinal)
+                #group.get::<#checked>(#ordinal)
             }
             #[doc = #modified_doc]
             #vis fn #modified(&self) -> ::core::option::Option<::sipcfg::Change<#ty>> {
-                #group.modified::<#ty>(#ordinal)
+                #group.modified::<#checked>(#ordinal)
             }
             #setter
             #[doc = #reset_doc]
@@ -699,12 +711,18 @@ fn group(input: &Input) -> TokenStream {
     let (reference, ref_tokens) = ref_type(input, &quote!(#ident));
     let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
+    let from_data = from_data_fn(input);
+    let debug_fn = debug_fn(input);
+    let std_impls = std_impls(input);
     quote! {
         #ref_tokens
+        #std_impls
 
         impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+            #from_data
+            #debug_fn
         }
 
         impl ::sipcfg::SettingsGroup for #ident {
@@ -738,9 +756,16 @@ fn object(input: &Input) -> TokenStream {
     let methods = accessors(input, &group_expr, &quote!('_));
     let markers = type_markers(input);
     let snapshot = snapshot_fn(input);
+    let from_data = from_data_fn(input);
+    let debug_fn = debug_fn(input);
     let group = match &input.attrs.group {
         Some(group) => quote!(::core::option::Option::Some(#group)),
         None => quote!(::core::option::Option::None),
+    };
+    let id_type = match &input.attrs.id_type {
+        // Spanned at the user's type, so that a type without `ObjectId` is reported there.
+        Some(id_type) => quote_spanned!(id_type.span()=> #id_type),
+        None => quote!(::std::string::String),
     };
     let (id, obtain) = match &input.attrs.id {
         Some(id) => (
@@ -758,7 +783,8 @@ fn object(input: &Input) -> TokenStream {
             quote!(::core::option::Option::None),
             quote! {
                 /// The object `id` in `manager`: the live one, else the stored one, else a new one
-                /// (stored at its first save).
+                /// (stored at its first save). The id is checked (and normalised) with the id
+                /// type: one that does not convert is an error.
                 pub fn get(
                     manager: &::sipcfg::ConfigurationManager,
                     id: &str,
@@ -766,7 +792,8 @@ fn object(input: &Input) -> TokenStream {
                     ::sipcfg::Object::get_or_create(manager, id)
                 }
 
-                /// The object `id` in `manager` if it is live or stored.
+                /// The object `id` in `manager` if it is live or stored (the id is checked as by
+                /// `get`).
                 pub fn get_existing(
                     manager: &::sipcfg::ConfigurationManager,
                     id: &str,
@@ -777,15 +804,32 @@ fn object(input: &Input) -> TokenStream {
                     ::sipcfg::Object::get_existing(manager, id)
                 }
 
-                /// The ids of every stored or live object of this type, sorted.
+                /// The ids of every stored or live object of this type, sorted. Stored entries
+                /// whose names are not ids are reported (`ManagerLoadFailed`), kept, and listed by
+                /// `invalid_ids`.
                 pub fn ids(
                     manager: &::sipcfg::ConfigurationManager,
-                ) -> ::core::result::Result<::std::vec::Vec<::std::string::String>, ::sipcfg::ConfigurationError> {
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<<Self as ::sipcfg::SettingsObject>::Id>,
+                    ::sipcfg::ConfigurationError,
+                > {
                     ::sipcfg::Object::<Self>::ids(manager)
+                }
+
+                /// The stored entries of this type's group whose names are not ids of it, with
+                /// the reason; they are kept in storage untouched.
+                pub fn invalid_ids(
+                    manager: &::sipcfg::ConfigurationManager,
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<(::std::string::String, ::sipcfg::ValueError)>,
+                    ::sipcfg::ConfigurationError,
+                > {
+                    ::sipcfg::Object::<Self>::invalid_ids(manager)
                 }
             },
         ),
     };
+    let std_impls = std_impls(input);
     let handle_doc = format!(
         "Typed accessors of a [`{ident}`] object, reached through `Object<{ident}>`'s `Deref`."
     );
@@ -816,14 +860,19 @@ fn object(input: &Input) -> TokenStream {
             #methods
         }
 
+        #std_impls
+
         impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+            #from_data
+            #debug_fn
         }
 
         impl ::sipcfg::SettingsObject for #ident {
             const GROUP: ::core::option::Option<&'static str> = #group;
             const ID: ::core::option::Option<&'static str> = #id;
+            type Id = #id_type;
             type Handle = #handle;
         }
 
@@ -847,6 +896,8 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
     let schema = schema_fn(input);
     let (reference, ref_tokens) = ref_type(input, &quote!(#target));
     let snapshot = snapshot_fn(input);
+    let from_data = from_data_fn(input);
+    let debug_fn = debug_fn(input);
     let target_text = text(target);
     // Names must not clash with the target's own, unless overriding a default; an override must
     // name a setting of the target, of the same type. The target's hidden items come from its
@@ -945,6 +996,8 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
         impl ::sipcfg::SettingsDeclaration for #ident {
             #schema
             #snapshot
+            #from_data
+            #debug_fn
         }
     };
     let link = if linked {
@@ -958,9 +1011,11 @@ fn extension_impls(input: &Input, target: &syn::Path, linked: bool) -> TokenStre
     } else {
         TokenStream::new()
     };
+    let std_impls = std_impls(input);
     quote! {
         #ref_tokens
         #declaration
+        #std_impls
         #target_check
         #link
         #[allow(dead_code, non_snake_case)]
@@ -1032,6 +1087,159 @@ fn compile_check(
     }
 }
 
+/// `Debug` of the declaration's struct (a snapshot), secrets masked; with sipcfg's `serde`
+/// feature, `Serialize` and `Deserialize` by stored names, values in their stored form,
+/// deserialized values checked as stored values are and absent ones taking their defaults.
+fn std_impls(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    quote! {
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                <Self as ::sipcfg::SettingsDeclaration>::__sipcfg_debug(self, f)
+            }
+        }
+
+        ::sipcfg::__sipcfg_if_serde! {
+            impl ::sipcfg::__private::serde::Serialize for #ident {
+                fn serialize<__S: ::sipcfg::__private::serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    ::sipcfg::__private::serde::Serialize::serialize(
+                        &<Self as ::sipcfg::SettingsDeclaration>::__sipcfg_to_data(self),
+                        serializer,
+                    )
+                }
+            }
+
+            impl<'de> ::sipcfg::__private::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: ::sipcfg::__private::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    let data: ::sipcfg::Data =
+                        ::sipcfg::__private::serde::Deserialize::deserialize(deserializer)?;
+                    <Self as ::sipcfg::SettingsDeclaration>::__sipcfg_from_data(&data, "").map_err(
+                        <__D::Error as ::sipcfg::__private::serde::de::Error>::custom,
+                    )
+                }
+            }
+
+        }
+    }
+}
+
+/// `SettingsDeclaration::__sipcfg_debug`: the struct's fields, secrets masked.
+fn debug_fn(input: &Input) -> TokenStream {
+    let ident = input.ident;
+    let type_name = lit(&ident.to_string());
+    let debug_fields = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field_name(field));
+        match &field.role {
+            Role::Setting(attrs) if attrs.secret.is_some() => {
+                quote!(.field(#name, &::sipcfg::__private::Masked))
+            }
+            Role::Setting(_) => {
+                let checked = setting_ty(field.ty);
+                quote!(.field(#name, ::sipcfg::__private::debug_setting::<#checked>(&self.#member)))
+            }
+            Role::Group => {
+                let ty = field.ty;
+                // Through the declaration, so that a type that is not one is reported once.
+                let debug = quote_spanned! {ty.span()=>
+                    <#ty as ::sipcfg::SettingsDeclaration>::__sipcfg_debug
+                };
+                quote!(.field(#name, &::sipcfg::__private::GroupDebug(&self.#member, #debug)))
+            }
+        }
+    });
+    let debug_body = if input.is_unit {
+        quote!(f.write_str(#type_name))
+    } else {
+        quote!(f.debug_struct(#type_name) #(#debug_fields)* .finish())
+    };
+    quote! {
+        fn __sipcfg_debug(
+            &self,
+            f: &mut ::core::fmt::Formatter<'_>,
+        ) -> ::core::fmt::Result {
+            #debug_body
+        }
+    }
+}
+
+/// `SettingsDeclaration::__sipcfg_from_data` with sipcfg's `serde` feature (inside the impl).
+fn from_data_fn(input: &Input) -> TokenStream {
+    let mut setting_ordinal = 0usize;
+    let inits = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field.name);
+        let ty = field.ty;
+        match &field.role {
+            Role::Setting(_) => {
+                let ordinal = setting_ordinal;
+                setting_ordinal += 1;
+                let checked = setting_ty(ty);
+                quote! {
+                    #member: ::sipcfg::__private::setting_from_data::<#checked>(
+                        data, path, #name, schema.settings[#ordinal].default,
+                    )?
+                }
+            }
+            Role::Group => quote_spanned! {ty.span()=>
+                #member: <#ty as ::sipcfg::SettingsDeclaration>::__sipcfg_from_data(
+                    ::sipcfg::__private::subgroup(data, path, #name)?,
+                    &::sipcfg::__private::join(path, #name),
+                )?
+            },
+        }
+    });
+    let body = if input.is_unit {
+        quote!(::core::result::Result::Ok(Self))
+    } else {
+        quote! {
+            let schema = <Self as ::sipcfg::SettingsDeclaration>::schema();
+            let _ = &schema;
+            ::core::result::Result::Ok(Self { #(#inits),* })
+        }
+    };
+    let entries = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let name = lit(&field.name);
+        let ty = field.ty;
+        match &field.role {
+            Role::Setting(_) => {
+                let checked = setting_ty(ty);
+                quote!(data.insert(#name, ::sipcfg::__private::stored::<#checked>(&self.#member));)
+            }
+            Role::Group => {
+                let to_data = quote_spanned! {ty.span()=>
+                    <#ty as ::sipcfg::SettingsDeclaration>::__sipcfg_to_data
+                };
+                quote!(data.insert(#name, ::sipcfg::Value::Group(#to_data(&self.#member)));)
+            }
+        }
+    });
+    quote! {
+        ::sipcfg::__sipcfg_if_serde! {
+            fn __sipcfg_to_data(&self) -> ::sipcfg::Data {
+                #[allow(unused_mut)]
+                let mut data = ::sipcfg::Data::new();
+                #(#entries)*
+                data
+            }
+
+            fn __sipcfg_from_data(
+                data: &::sipcfg::Data,
+                path: &str,
+            ) -> ::core::result::Result<Self, ::std::string::String> {
+                let _ = (&data, &path);
+                #body
+            }
+        }
+    }
+}
+
 /// `fn snapshot(group: GroupRef<'_>) -> Self`: a plain copy of the current values.
 fn snapshot_fn(input: &Input) -> TokenStream {
     let mut setting_ordinal = 0usize;
@@ -1043,7 +1251,8 @@ fn snapshot_fn(input: &Input) -> TokenStream {
             Role::Setting(_) => {
                 let ordinal = setting_ordinal;
                 setting_ordinal += 1;
-                quote!(#ident: group.get::<#ty>(#ordinal))
+                let checked = setting_ty(ty);
+                quote!(#ident: group.get::<#checked>(#ordinal))
             }
             Role::Group => {
                 let ordinal = group_ordinal;

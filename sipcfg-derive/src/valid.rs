@@ -13,7 +13,18 @@ pub fn check(input: &Input, errors: &mut Errors) {
         );
     }
     match input.kind {
-        Kind::Object => {}
+        Kind::Object => {
+            if let (Some(id_type), Some(id)) = (&input.attrs.id_type, &input.attrs.id) {
+                errors.spanned(
+                    syn::spanned::Spanned::span(id_type),
+                    format!(
+                        "a global object's id is fixed (`id = {:?}`): `id_type` is only for \
+                         per-id objects, declared without `id`",
+                        id.value()
+                    ),
+                );
+            }
+        }
         Kind::Group => {
             if let Some(group) = &input.attrs.group {
                 errors.spanned(
@@ -25,6 +36,12 @@ pub fn check(input: &Input, errors: &mut Errors) {
                 errors.spanned(
                     id.span(),
                     "a settings group has no id: only a SettingsObject can have a static `id`",
+                );
+            }
+            if let Some(id_type) = &input.attrs.id_type {
+                errors.spanned(
+                    syn::spanned::Spanned::span(id_type),
+                    "a settings group has no id: only a per-id SettingsObject has an `id_type`",
                 );
             }
         }
@@ -39,6 +56,12 @@ pub fn check(input: &Input, errors: &mut Errors) {
                 errors.spanned(
                     id.span(),
                     "an extension has no id of its own: its settings are stored in the target's entry",
+                );
+            }
+            if let Some(id_type) = &input.attrs.id_type {
+                errors.spanned(
+                    syn::spanned::Spanned::span(id_type),
+                    "an extension has no id of its own: its target's declaration has the `id_type`",
                 );
             }
         }
@@ -151,6 +174,9 @@ const OBJECT_METHODS: &[&str] = &[
     "snapshot",
     "get_modified",
     "clone",
+    "id_text",
+    "effective_values",
+    "to_json",
 ];
 
 /// Methods of the generated `{Name}Ref` types.

@@ -8,8 +8,8 @@ use sipcfg::{SettingsGroup, SettingsObject};
 
 use crate::datatypes::{
     AudioCodec, AudioCodecList, MSRPConnectionModel, MSRPRelayAddress, MSRPTransport,
-    NonNegativeInteger, Path, SIPProxyAddress, SIPTransport, SIPTransportList, SRTPEncryption,
-    STUNServerAddressList, XCAPRoot,
+    NonNegativeInteger, Path, SIPAddress, SIPProxyAddress, SIPTransport, SIPTransportList,
+    SRTPEncryption, STUNServerAddressList, XCAPRoot,
 };
 use crate::general::{codecs, transports};
 
@@ -20,8 +20,10 @@ pub const BONJOUR_ID: &str = "bonjour@local";
 ///
 /// Obtain accounts through [`AccountManager`](crate::AccountManager), which checks ids and keeps
 /// the default account valid.
-#[derive(SettingsObject)]
-#[settings(group = "Accounts")]
+/// Its id is a [`SIPAddress`]: `Account::get(&manager, "not an address")` is an error, and
+/// `sip:alice@example.com` names `alice@example.com`.
+#[derive(SettingsObject, Clone, PartialEq)]
+#[settings(group = "Accounts", id_type = SIPAddress)]
 pub struct Account {
     /// Sent in the From header of SIP requests, the From CPIM header and similar places.
     pub display_name: Option<String>,
@@ -61,7 +63,7 @@ pub struct Account {
 }
 
 /// Authentication.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct AuthSettings {
     /// The password used to authenticate. Masked wherever settings are shown.
     #[setting(default = "", secret)]
@@ -72,7 +74,7 @@ pub struct AuthSettings {
 }
 
 /// The dialog event package (RFC 4235).
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct DialogEventSettings {
     /// When true, the account subscribes to the dialog event.
     #[setting(default = true)]
@@ -80,7 +82,7 @@ pub struct DialogEventSettings {
 }
 
 /// The message-summary event package (RFC 3842).
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct MessageSummarySettings {
     /// When true, the account subscribes to the message-summary event.
     #[setting(default = true)]
@@ -90,7 +92,7 @@ pub struct MessageSummarySettings {
 }
 
 /// MSRP.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct MSRPSettings {
     /// Whether the relay or the ACM connection model is used for NAT traversal.
     #[setting(default = MSRPConnectionModel::Relay)]
@@ -101,7 +103,7 @@ pub struct MSRPSettings {
 }
 
 /// NAT traversal.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct NatTraversalSettings {
     /// The MSRP relay for MSRP connections (None: looked up in the DNS, SRV record
     /// `_msrps._tcp.domain`).
@@ -121,7 +123,7 @@ pub struct NatTraversalSettings {
 }
 
 /// Presence.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct PresenceSettings {
     /// When true, the account publishes its presence and subscribes to the presence and
     /// presence.winfo events.
@@ -134,7 +136,7 @@ pub struct PresenceSettings {
 }
 
 /// RTP media of an account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct AccountRTPSettings {
     /// The preferred audio codecs of this account, in order (None: the general
     /// `rtp.audio_codec_list`).
@@ -154,7 +156,7 @@ pub struct AccountRTPSettings {
 }
 
 /// SIP signalling of an account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct AccountSIPSettings {
     /// When true and no outbound proxy is set, requests to foreign domains go through the
     /// account's proxy.
@@ -179,7 +181,7 @@ pub struct AccountSIPSettings {
 }
 
 /// TLS of an account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct AccountTLSSettings {
     /// The file with the certificate and private key used on TLS connections. A leading `~` is
     /// the home directory.
@@ -190,7 +192,7 @@ pub struct AccountTLSSettings {
 }
 
 /// XCAP.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct XCAPSettings {
     /// When true, the XCAP root below is used.
     #[setting(default = true)]
@@ -200,7 +202,7 @@ pub struct XCAPSettings {
 }
 
 /// The peer-to-peer account (there is one per system), stored as `Accounts/bonjour@local`.
-#[derive(SettingsObject)]
+#[derive(SettingsObject, Clone, PartialEq)]
 #[settings(group = "Accounts", id = "bonjour@local")]
 pub struct BonjourAccount {
     /// Sent in the From header of SIP requests.
@@ -223,7 +225,7 @@ pub struct BonjourAccount {
 }
 
 /// MSRP of the Bonjour account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct BonjourMSRPSettings {
     /// Whether MSRP uses TLS or TCP for the Bonjour account.
     #[setting(default = MSRPTransport::Tcp)]
@@ -231,7 +233,7 @@ pub struct BonjourMSRPSettings {
 }
 
 /// RTP media of the Bonjour account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct BonjourRTPSettings {
     /// The preferred audio codecs of the Bonjour account, in order.
     #[setting(default = bonjour_codecs())]
@@ -248,7 +250,7 @@ pub struct BonjourRTPSettings {
 }
 
 /// SIP signalling of the Bonjour account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct BonjourSIPSettings {
     /// The transports the Bonjour account uses, in order of preference.
     #[setting(default = transports(&[SIPTransport::Udp]))]

@@ -163,7 +163,10 @@ impl AccountManager {
     /// The ids of the SIP accounts (not the Bonjour account), sorted.
     fn account_ids(&self) -> Result<Vec<String>, ConfigurationError> {
         let odd = self.stored_odd_entries()?;
-        let mut ids = Account::ids(&self.manager)?;
+        let mut ids: Vec<String> = Account::ids(&self.manager)?
+            .into_iter()
+            .map(String::from)
+            .collect();
         ids.retain(|id| is_account_id(id) && !odd.contains(id));
         Ok(ids)
     }
@@ -456,6 +459,11 @@ impl AccountManager {
 /// # Ok::<(), sipcfg::ConfigurationError>(())
 /// ```
 pub fn account_id(text: &str) -> Result<&str, ConfigurationError> {
+    strip_sip_scheme(text).map_err(|error| invalid_id(text, error))
+}
+
+/// [`account_id`] with the reason as a [`ValueError`].
+pub(crate) fn strip_sip_scheme(text: &str) -> Result<&str, ValueError> {
     let trimmed = text.trim();
     let Some((scheme, rest)) = trimmed.split_once(':') else {
         return Ok(trimmed);
@@ -477,13 +485,10 @@ pub fn account_id(text: &str) -> Result<&str, ConfigurationError> {
     if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
         return Ok(rest.trim_start());
     }
-    Err(invalid_id(
-        text,
-        ValueError::new(format!(
-            "the URI scheme \"{scheme}:\" is not accepted: an account id is a SIP address, \
-             written user@domain, sip:user@domain or sips:user@domain"
-        )),
-    ))
+    Err(ValueError::new(format!(
+        "the URI scheme \"{scheme}:\" is not accepted: an account id is a SIP address, \
+         written user@domain, sip:user@domain or sips:user@domain"
+    )))
 }
 
 /// Whether `id` is the Bonjour account's id, in any case.
@@ -491,10 +496,13 @@ fn is_bonjour_id(id: &str) -> bool {
     id.eq_ignore_ascii_case(BONJOUR_ID)
 }
 
-/// Whether `id` can be a SIP account's id: a SIP address exactly as [`SIPAddress`] keeps it
-/// (no `sip:`, no surrounding white space), and not the Bonjour id in any case.
+/// Whether `id` can be a SIP account's id: an id of [`Account`] (its id type [`SIPAddress`])
+/// exactly as stored (no `sip:`, no surrounding white space), and not the Bonjour id in any
+/// case.
 fn is_account_id(id: &str) -> bool {
-    !is_bonjour_id(id) && SIPAddress::new(id).is_ok_and(|address| address.as_str() == id)
+    !is_bonjour_id(id)
+        && <SIPAddress as sipcfg::ObjectId>::parse_id(id)
+            .is_ok_and(|address| address.as_str() == id)
 }
 
 /// Whether two SIP addresses name the same account: the same user part, and domains that

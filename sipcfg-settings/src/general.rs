@@ -15,7 +15,7 @@ use crate::datatypes::{
 pub const SIPSIMPLE_VERSION: &str = "0.16.2";
 
 /// The global settings of the SIP SIMPLE middleware.
-#[derive(SettingsObject)]
+#[derive(SettingsObject, Clone, PartialEq)]
 #[settings(id = "SIPSimpleSettings")]
 pub struct SIPSimpleSettings {
     /// The id of the default account, the one that commands without an account use; None:
@@ -54,7 +54,7 @@ pub struct SIPSimpleSettings {
 }
 
 /// Audio devices and processing.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct AudioSettings {
     /// The device used to alert the user: `system_default` lets the operating system choose;
     /// None uses a dummy device that discards audio. Not used by the middleware itself.
@@ -80,19 +80,19 @@ pub struct AudioSettings {
 }
 
 /// Chat sessions (empty, for future use).
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct ChatSettings;
 
 /// Desktop sharing (empty, for future use).
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct DesktopSharingSettings;
 
 /// File transfers (empty, for future use).
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct FileTransferSettings;
 
 /// Logging.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct LogsSettings {
     /// How many log messages the PJSIP core generates (a non-negative level).
     #[setting(default = NonNegativeInteger::from_u64(5))]
@@ -100,7 +100,7 @@ pub struct LogsSettings {
 }
 
 /// RTP media transport.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct RTPSettings {
     /// The preferred audio codecs, in order of preference. Accounts may override it.
     #[setting(default = codecs(&[AudioCodec::G722, AudioCodec::Speex, AudioCodec::Pcmu, AudioCodec::Pcma]))]
@@ -114,7 +114,7 @@ pub struct RTPSettings {
 }
 
 /// SIP signalling transports.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct SIPSettings {
     /// Seconds after which an outgoing session request without a final answer is cancelled.
     #[setting(default = NonNegativeInteger::from_u64(90))]
@@ -136,7 +136,7 @@ pub struct SIPSettings {
 }
 
 /// TLS.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct TLSSettings {
     /// A file with the CA certificates (None: no CAs). A leading `~` is the home directory.
     pub ca_list: Option<Path>,

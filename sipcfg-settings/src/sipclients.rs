@@ -27,6 +27,7 @@ use crate::general::{AudioSettings, FileTransferSettings, LogsSettings, SIPSimpl
 
 /// Settings added to [`SIPSimpleSettings`].
 #[extend(SIPSimpleSettings)]
+#[derive(Clone, PartialEq)]
 pub struct SIPClientsSettings {
     /// The directory for the application's data. Relative data paths (`audio.directory`,
     /// `file_transfer.directory`, `logs.directory`) are taken inside it, so changing it moves
@@ -41,7 +42,7 @@ pub struct SIPClientsSettings {
 }
 
 /// Sounds played on events (each None: no sound).
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct SoundsSettings {
     /// A wav file played when a SIP session request arrives.
     pub audio_inbound: Option<AbsolutePath>,
@@ -59,6 +60,7 @@ pub struct SoundsSettings {
 
 /// Settings added to the `audio` group of [`SIPSimpleSettings`].
 #[extend(AudioSettings)]
+#[derive(Clone, PartialEq)]
 pub struct SIPClientsAudioSettings {
     /// Where recorded conversations are stored, one sub-directory per account. A relative path
     /// is inside `user_data_directory`.
@@ -68,6 +70,7 @@ pub struct SIPClientsAudioSettings {
 
 /// Settings added to the `file_transfer` group of [`SIPSimpleSettings`].
 #[extend(FileTransferSettings)]
+#[derive(Clone, PartialEq)]
 pub struct SIPClientsFileTransferSettings {
     /// Where files received by MSRP file transfer are stored. A relative path is inside
     /// `user_data_directory`.
@@ -77,6 +80,7 @@ pub struct SIPClientsFileTransferSettings {
 
 /// Settings added to the `logs` group of [`SIPSimpleSettings`].
 #[extend(LogsSettings)]
+#[derive(Clone, PartialEq)]
 pub struct SIPClientsLogsSettings {
     /// Where the logs are written. A relative path is inside `user_data_directory`.
     #[setting(default = data("logs"))]
@@ -97,6 +101,7 @@ pub struct SIPClientsLogsSettings {
 
 /// Settings added to [`Account`].
 #[extend(Account)]
+#[derive(Clone, PartialEq)]
 pub struct SIPClientsAccountSettings {
     /// Sounds of this account.
     #[group]
@@ -105,6 +110,7 @@ pub struct SIPClientsAccountSettings {
 
 /// Settings added to [`BonjourAccount`].
 #[extend(BonjourAccount)]
+#[derive(Clone, PartialEq)]
 pub struct SIPClientsBonjourAccountSettings {
     /// Sounds of the Bonjour account.
     #[group]
@@ -112,7 +118,7 @@ pub struct SIPClientsBonjourAccountSettings {
 }
 
 /// Sounds of one account.
-#[derive(SettingsGroup)]
+#[derive(SettingsGroup, Clone, PartialEq)]
 pub struct AccountSoundsSettings {
     /// The ringtone for incoming calls of this account (None: the general
     /// `sounds.audio_inbound` is played).

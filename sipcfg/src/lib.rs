@@ -51,6 +51,7 @@ extern crate self as sipcfg;
 
 pub mod backend;
 mod error;
+mod export;
 mod extension;
 pub mod file_edit;
 pub mod file_format;
@@ -68,6 +69,7 @@ pub use error::{
     BackendError, ConfigurationError, ExtensionError, ObjectNotFoundError, ParseError,
     ParseErrorKind, SettingError, ValueError,
 };
+pub use export::Secrets;
 pub use extension::{Extension, ExtensionInfo, ExtensionTarget, LinkedExtension};
 pub use manager::{ConfigurationManager, ObjectKey, WeakConfigurationManager, MAX_PATCH_DEPTH};
 pub use modified::{Change, Modified, ModifiedValue, SECRET_MASK};
@@ -76,7 +78,7 @@ pub use notification::{
     ObserverGuard, ObserverId, Operation, Origin, Sender,
 };
 pub use object::{
-    GroupInfo, GroupRef, Object, ObjectCore, RawObject, SettingInfo, SettingsDeclaration,
+    GroupInfo, GroupRef, Object, ObjectCore, ObjectId, RawObject, SettingInfo, SettingsDeclaration,
     SettingsGroup, SettingsObject, TextValue,
 };
 pub use patch::{Patch, PatchValue};
@@ -91,13 +93,29 @@ pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 /// Support for the code the derive macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::export::{
+        debug_setting, join, setting_from_data, stored, subgroup, GroupDebug, Masked,
+    };
     pub use crate::schema::{Correlation, GroupField, GroupSchema, SettingOps, SettingSchema};
     pub use inventory;
+    pub use serde;
     pub use std::any::TypeId;
     pub use std::sync::{Arc, OnceLock};
 
     use crate::setting_type::{DynValue, SettingType, SharedValue};
     use crate::ValueError;
+
+    /// The type of a setting field: every use of a field's type in generated code goes through
+    /// `<T as Setting>::Type`, so that a type that is not a [`SettingType`] is reported once,
+    /// at the field's type (with `SettingType`'s message).
+    pub trait Setting {
+        /// The type itself.
+        type Type: SettingType;
+    }
+
+    impl<T: SettingType> Setting for T {
+        type Type = T;
+    }
 
     /// Boxes a default value.
     pub fn shared<T: SettingType>(value: T) -> SharedValue {

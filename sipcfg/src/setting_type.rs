@@ -43,7 +43,7 @@ use crate::{Value, ValueError};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of a setting: it does not implement `sipcfg::SettingType`",
     label = "not a setting type",
-    note = "implement `sipcfg::SettingType` for it (its stored form and checks), or use a built-in type: bool, integers, String, Vec<T>, Option<T>"
+    note = "implement `sipcfg::SettingType` for it (its stored form and checks), or use a built-in type: bool, integers, String, Vec<T>, Option<T>; if it is a settings group, mark the field `#[group]`"
 )]
 pub trait SettingType: Clone + PartialEq + fmt::Debug + Send + Sync + 'static {
     /// Rebuilds a value from its stored form, checking it.

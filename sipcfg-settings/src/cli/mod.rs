@@ -499,6 +499,10 @@ impl Session {
             move |notification| {
                 if let NotificationKind::ManagerLoadFailed { path, error, .. } = &notification.kind
                 {
+                    if path == "__id__" {
+                        // An entry whose name is not an id: listed with the ignored entries.
+                        return;
+                    }
                     let sender = &notification.sender;
                     let object = if sender.id == sender.type_name {
                         sender.type_name.to_owned()

@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 
-use sipcfg::{expect_string, SettingType, TypeInfo, Value, ValueError};
+use sipcfg::{expect_string, ObjectId, SettingType, TypeInfo, Value, ValueError};
 
 use super::{python_repr, MSRPTransport, SIPTransport};
 
@@ -274,6 +274,20 @@ impl SettingType for SIPAddress {
     }
 }
 
+/// The id type of [`Account`](crate::Account): surrounding white space and a leading `sip:` or
+/// `sips:` (in any case) are dropped, other URI schemes refused
+/// ([`account_id`](crate::account_manager::account_id)); the address is stored as
+/// `user@domain`, the domain in the case it was written.
+impl ObjectId for SIPAddress {
+    fn parse_id(text: &str) -> Result<Self, ValueError> {
+        SIPAddress::new(crate::account_manager::strip_sip_scheme(text)?)
+    }
+
+    fn id_text(&self) -> String {
+        self.0.clone()
+    }
+}
+
 impl fmt::Display for SIPAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -463,6 +477,9 @@ macro_rules! transport_address {
                 self.transport
             }
         }
+
+        #[cfg(feature = "serde")]
+        ::sipcfg::serde_via_stored!($name);
 
         impl SettingType for $name {
             fn from_stored(value: &Value) -> Result<Self, ValueError> {

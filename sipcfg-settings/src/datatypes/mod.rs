@@ -35,6 +35,20 @@
 //! # Ok::<(), sipcfg::ValueError>(())
 //! ```
 
+// Serialize and Deserialize through the stored form, checked on the way in.
+#[cfg(feature = "serde")]
+sipcfg::serde_via_stored!(
+    NonNegativeInteger,
+    PositiveInteger,
+    SampleRate,
+    Port,
+    PortRange,
+    Hostname,
+    SIPAddress,
+    STUNServerAddress,
+    XCAPRoot,
+);
+
 /// `FromStr`, `TryFrom<&str>`, `TryFrom<String>` and `TryFrom<&String>` through
 /// [`SettingType::parse_text`](sipcfg::SettingType::parse_text).
 macro_rules! text_conversions {
@@ -86,6 +100,9 @@ macro_rules! text_into_setting {
 /// `AsRef<str>`.
 macro_rules! string_newtype {
     ($name:ident) => {
+        #[cfg(feature = "serde")]
+        ::sipcfg::serde_via_stored!($name);
+
         impl ::sipcfg::SettingType for $name {
             fn from_stored(value: &::sipcfg::Value) -> Result<Self, ::sipcfg::ValueError> {
                 Self::new(::sipcfg::expect_string(value)?)
@@ -173,6 +190,9 @@ macro_rules! word_enum {
                 format!("{} (one of {})", $what, words.join(", "))
             }
         }
+
+        #[cfg(feature = "serde")]
+        ::sipcfg::serde_via_stored!($name);
 
         impl ::sipcfg::SettingType for $name {
             fn from_stored(value: &::sipcfg::Value) -> Result<Self, ::sipcfg::ValueError> {
@@ -290,6 +310,9 @@ macro_rules! list_type {
                 list.0
             }
         }
+
+        #[cfg(feature = "serde")]
+        ::sipcfg::serde_via_stored!($name);
 
         impl ::sipcfg::SettingType for $name {
             fn from_stored(value: &::sipcfg::Value) -> Result<Self, ::sipcfg::ValueError> {

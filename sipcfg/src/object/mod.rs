@@ -17,12 +17,14 @@
 //! objects of a manager.
 
 mod group_ref;
+mod id;
 mod paths;
 mod registry;
 mod state;
 mod sync;
 
 pub use group_ref::GroupRef;
+pub use id::ObjectId;
 pub use paths::{GroupInfo, SettingInfo, TextValue};
 pub(crate) use registry::ObjectRegistry;
 pub(crate) use sync::{
@@ -47,7 +49,7 @@ use crate::schema::GroupSchema;
 use crate::setting_type::SharedValue;
 use crate::{ConfigurationError, ConfigurationManager};
 
-use registry::{object_ids, obtain, obtain_or_create};
+use registry::{invalid_stored_ids, object_ids, obtain, obtain_or_create};
 use state::{modified_of, patch_of};
 use sync::{Awaited, SavedState};
 
@@ -69,6 +71,29 @@ pub trait SettingsDeclaration: 'static {
     /// which would make the compiler call them unused).
     #[doc(hidden)]
     fn __sipcfg_read_fields(&self) {}
+    /// The declaration's values in their stored form, by stored name (for `Serialize`, with
+    /// the `serde` feature, where the derives implement it).
+    #[doc(hidden)]
+    fn __sipcfg_to_data(&self) -> crate::Data {
+        crate::Data::new()
+    }
+    /// `Debug` of the declaration's values, secrets masked (the derives implement it).
+    #[doc(hidden)]
+    fn __sipcfg_debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::schema().type_name)
+    }
+    /// Builds the declaration from a document at `path` (for `Deserialize`, with the `serde`
+    /// feature, where the derives implement it).
+    #[doc(hidden)]
+    fn __sipcfg_from_data(data: &crate::Data, path: &str) -> Result<Self, String>
+    where
+        Self: Sized,
+    {
+        let _ = data;
+        Err(format!(
+            "{path}: built without the `serde` feature of sipcfg"
+        ))
+    }
 }
 
 /// A group of settings: a struct with `#[derive(SettingsGroup)]`.
@@ -88,6 +113,9 @@ pub trait SettingsObject: SettingsDeclaration {
     const GROUP: Option<&'static str>;
     /// The static id of a global object; `None` for per-id objects (accounts).
     const ID: Option<&'static str>;
+    /// The type of the object's id (`id_type = ...` in `#[settings(...)]`; `String` unless
+    /// given). Ids are checked with it when objects are obtained and renamed.
+    type Id: ObjectId;
     /// The typed accessors of the object's settings, reached through [`Object`]'s `Deref`.
     type Handle: From<RawObject> + AsRef<RawObject> + Clone;
 }
@@ -100,6 +128,8 @@ pub(crate) struct ObjectInfo {
     pub(crate) group: Option<&'static str>,
     pub(crate) static_id: Option<&'static str>,
     pub(crate) schema: &'static GroupSchema,
+    /// The stored form of an id written as text, or why it is not an id (see [`ObjectId`]).
+    pub(crate) normal_id: fn(&str) -> Result<String, crate::ValueError>,
 }
 
 impl ObjectInfo {
@@ -111,6 +141,7 @@ impl ObjectInfo {
             group: T::GROUP,
             static_id: T::ID,
             schema,
+            normal_id: id::normal_id::<T::Id>,
         }
     }
 
@@ -299,9 +330,27 @@ impl<T: SettingsObject> Object<T> {
         Ok(obtain(manager, info, id, false)?.map(Object::from_raw))
     }
 
-    /// The ids of the stored and live objects of type `T` (per-id objects), sorted.
-    pub fn ids(manager: &ConfigurationManager) -> Result<Vec<String>, ConfigurationError> {
-        object_ids(manager, &ObjectInfo::of::<T>())
+    /// The ids of the stored and live objects of type `T` (per-id objects), sorted by their
+    /// text. A stored entry whose name is not an id of `T` (see [`ObjectId`]) is not listed:
+    /// it is reported once per manager with `ManagerLoadFailed` (path `__id__`, its name as
+    /// `raw`), listed by
+    /// [`invalid_ids`](Self::invalid_ids) and kept in storage untouched.
+    pub fn ids(manager: &ConfigurationManager) -> Result<Vec<T::Id>, ConfigurationError> {
+        object_ids(manager, &ObjectInfo::of::<T>())?
+            .iter()
+            .map(|text| {
+                T::Id::parse_id(text)
+                    .map_err(|error| id::invalid_id(ObjectInfo::of::<T>().type_name, text, &error))
+            })
+            .collect()
+    }
+
+    /// The stored entries of `T`'s group whose names are not ids of `T`, with the reason,
+    /// sorted by name. They are never loaded and are kept in storage as they are.
+    pub fn invalid_ids(
+        manager: &ConfigurationManager,
+    ) -> Result<Vec<(String, crate::ValueError)>, ConfigurationError> {
+        invalid_stored_ids(manager, &ObjectInfo::of::<T>())
     }
 
     fn from_raw(raw: RawObject) -> Self {
@@ -316,12 +365,29 @@ impl<T: SettingsObject> Object<T> {
         self.handle.as_ref()
     }
 
-    /// The object's id.
-    pub fn id(&self) -> String {
+    /// The object's id, typed (`String` unless the declaration gives an `id_type`).
+    ///
+    /// # Panics
+    /// If `T::Id`'s [`ObjectId`] impl cannot read back its own `id_text` (every id was checked
+    /// with it when the object was obtained or renamed).
+    pub fn id(&self) -> T::Id {
+        let text = self.raw().id();
+        match T::Id::parse_id(&text) {
+            Ok(id) => id,
+            Err(error) => panic!(
+                "{}: the ObjectId impl refuses its own id_text {text:?}: {error}",
+                self.raw().type_name()
+            ),
+        }
+    }
+
+    /// The object's id as it is stored.
+    pub fn id_text(&self) -> String {
         self.raw().id()
     }
 
-    /// Changes the id of a per-id object (stored under the new name at the next save).
+    /// Changes the id of a per-id object (stored under the new name at the next save). The id
+    /// is checked (and normalised) with the object's id type.
     pub fn set_id(&self, id: &str) -> Result<(), ConfigurationError> {
         self.raw().set_id(id)
     }
@@ -431,6 +497,9 @@ impl RawObject {
                 "an id must not be empty".into(),
             ));
         }
+        let normal =
+            (info.normal_id)(id).map_err(|error| id::invalid_id(info.type_name, id, &error))?;
+        let id = normal.as_str();
         let manager = self.manager()?;
         let mut registry = manager.inner.objects.inner.lock();
         let (current, stored_id, lifecycle) = {

@@ -2,7 +2,7 @@
 //! creating new ones), listing ids, and registering extensions, which upgrades live objects.
 
 use std::any::TypeId;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -36,6 +36,8 @@ pub(super) struct Registry {
     /// Every object type obtained from this manager, to report objects of that type that other
     /// writers create or delete.
     pub(super) known: HashMap<TypeId, ObjectInfo>,
+    /// Stored names that are not ids of their type, already reported (once per manager).
+    pub(super) reported_ids: HashSet<(TypeId, String)>,
 }
 
 impl ObjectRegistry {
@@ -91,6 +93,12 @@ pub(super) fn obtain(
             "an id must not be empty".into(),
         ));
     }
+    let normal = match info.static_id {
+        Some(_) => id.to_owned(),
+        None => (info.normal_id)(id)
+            .map_err(|error| super::id::invalid_id(info.type_name, id, &error))?,
+    };
+    let id = normal.as_str();
     if let Some(static_id) = info.static_id {
         if id != static_id {
             return Err(ConfigurationError::InvalidKey(format!(
@@ -224,7 +232,39 @@ pub(super) fn object_ids(
         Some(group) => manager.get_names(Some(group))?,
         None => Vec::new(),
     };
-    let registry = manager.inner.objects.inner.lock();
+    let (ids, invalid): (Vec<String>, Vec<String>) = ids.into_iter().partition(|name| {
+        info.static_id.is_some() || super::id::check_stored_name(info.normal_id, name).is_ok()
+    });
+    let mut registry = manager.inner.objects.inner.lock();
+    let mut report = Vec::new();
+    for name in invalid {
+        if registry.reported_ids.insert((info.type_id, name.clone())) {
+            report.push(name);
+        }
+    }
+    if !report.is_empty() {
+        let posts = report
+            .into_iter()
+            .map(|name| {
+                let error = super::id::check_stored_name(info.normal_id, &name)
+                    .err()
+                    .unwrap_or_else(|| ValueError::new("not an id"));
+                let sender = Sender {
+                    type_name: info.type_name,
+                    id: name.clone(),
+                };
+                let kind = NotificationKind::ManagerLoadFailed {
+                    path: "__id__".to_owned(),
+                    raw: Value::String(name),
+                    error,
+                };
+                (Origin::Local, sender, kind)
+            })
+            .collect();
+        drop(registry);
+        post_all(manager, posts);
+        registry = manager.inner.objects.inner.lock();
+    }
     let mut ids: BTreeSet<String> = ids.into_iter().collect();
     for ((type_id, stored_id), _) in registry.renamed.iter() {
         if *type_id == info.type_id {
@@ -238,6 +278,30 @@ pub(super) fn object_ids(
         }
     }
     Ok(ids.into_iter().collect())
+}
+
+/// The stored names of `info`'s group that are not ids of its type, with the reason.
+pub(super) fn invalid_stored_ids(
+    manager: &ConfigurationManager,
+    info: &ObjectInfo,
+) -> Result<Vec<(String, ValueError)>, ConfigurationError> {
+    if info.static_id.is_some() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = match info.group {
+        Some(group) => manager.get_names(Some(group))?,
+        None => Vec::new(),
+    };
+    let mut invalid: Vec<(String, ValueError)> = names
+        .into_iter()
+        .filter_map(|name| {
+            super::id::check_stored_name(info.normal_id, &name)
+                .err()
+                .map(|error| (name, error))
+        })
+        .collect();
+    invalid.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(invalid)
 }
 
 impl ConfigurationManager {

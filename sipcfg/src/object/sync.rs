@@ -425,6 +425,8 @@ pub(crate) fn apply_external(
         for info in known
             .iter()
             .filter(|info| info.group == Some(group) && info.per_id())
+            // A name that is not an id of the type is not one of its objects.
+            .filter(|info| super::id::check_stored_name(info.normal_id, &change.key.name).is_ok())
         {
             let kind = match (change.existed, change.exists) {
                 (false, true) => NotificationKind::SettingsObjectWasCreated,
