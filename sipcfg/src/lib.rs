@@ -62,6 +62,7 @@ mod patch;
 pub mod schema;
 mod setting_type;
 mod value;
+pub mod watch;
 
 pub use error::{
     BackendError, ConfigurationError, ExtensionError, ObjectNotFoundError, ParseError,
@@ -84,6 +85,7 @@ pub use setting_type::{
     ListItem, SettingType, SharedValue, TypeInfo,
 };
 pub use value::{Data, Value};
+pub use watch::Watcher;
 
 pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 
