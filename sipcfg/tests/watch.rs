@@ -147,3 +147,30 @@ fn a_backend_without_a_file_cannot_be_watched() {
     let error = app.watch().unwrap_err();
     assert!(error.to_string().contains("no file to watch"), "{error}");
 }
+
+#[test]
+fn a_manager_that_listed_a_types_ids_hears_of_the_first_object_of_that_type() {
+    // An application with no account yet lists the accounts (as AccountManager::load does)
+    // and must learn of the first one another program adds.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let (app, tool) = (start(&path), start(&path));
+    assert!(Account::ids(&app).unwrap().is_empty());
+    let (sender, created) = mpsc::channel();
+    let _observer = app
+        .notifications()
+        .observe_scoped(Default::default(), move |n| {
+            if matches!(n.kind, NotificationKind::SettingsObjectWasCreated) {
+                let _ = sender.send((n.origin, n.sender.id.clone()));
+            }
+        });
+    Account::get(&tool, "dave@example.com")
+        .unwrap()
+        .save()
+        .unwrap();
+    assert!(app.reload().unwrap());
+    assert_eq!(
+        created.try_recv().ok(),
+        Some((Origin::External, "dave@example.com".to_owned()))
+    );
+}

@@ -33,7 +33,7 @@ use std::time::Duration;
 use sipcfg::backend::{Backend, FileBackend};
 use sipcfg::{
     ConfigurationError, ConfigurationManager, Data, NotificationFilter, NotificationKind, Object,
-    TextValue,
+    Origin, TextValue,
 };
 use sipcfg_settings::{Account, AccountManager, SIPSimpleSettings};
 
@@ -95,9 +95,22 @@ impl App {
     fn start(file: &Path, watch: bool) -> Result<App, ConfigurationError> {
         let manager = ConfigurationManager::new();
         manager.start(FileBackend::new(file))?;
+        let weak = manager.downgrade();
         manager
             .notifications()
-            .observe(NotificationFilter::new(), |n| say(&describe(n)));
+            .observe(NotificationFilter::new(), move |n| {
+                say(&describe(n));
+                // Like a SIP client: an account another program added is loaded, so that its
+                // later changes reach this application with old and new values.
+                let created = matches!(n.kind, NotificationKind::SettingsObjectWasCreated);
+                if created && n.origin == Origin::External && n.sender.type_name == "Account" {
+                    if let Some(manager) = weak.upgrade() {
+                        if let Err(error) = Account::get(&manager, &n.sender.id) {
+                            say(&format!("note load failed {}: {error}", n.sender.id));
+                        }
+                    }
+                }
+            });
         let accounts = AccountManager::load(&manager)?;
         let general = SIPSimpleSettings::get(&manager)?;
         let watcher = if watch { Some(manager.watch()?) } else { None };

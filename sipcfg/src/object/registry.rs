@@ -212,7 +212,10 @@ pub(super) fn object_ids(
         Some(group) => manager.get_names(Some(group))?,
         None => Vec::new(),
     };
-    let registry = manager.inner.objects.inner.lock();
+    let mut registry = manager.inner.objects.inner.lock();
+    // Listing a type's ids follows the type: objects of it that other writers add or remove
+    // are reported (`WasCreated`/`WasDeleted`, `Origin::External`) even while none is live.
+    registry.known.entry(info.type_id).or_insert(*info);
     let mut ids: BTreeSet<String> = ids.into_iter().collect();
     for ((type_id, stored_id), _) in registry.renamed.iter() {
         if *type_id == info.type_id {
