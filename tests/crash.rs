@@ -121,7 +121,10 @@ fn kill_at_random(iterations: u64) -> Figures {
                 stored >= last,
                 "iteration {iteration}: {name} reported save {last}, the file holds {stored}"
             );
-            assert!(stored <= last + 1, "{name}: {stored} stored, {last} reported");
+            assert!(
+                stored <= last + 1,
+                "{name}: {stored} stored, {last} reported"
+            );
             figures.unreported_kept += u64::from(stored > last);
         }
     }

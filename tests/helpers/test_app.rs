@@ -18,7 +18,8 @@
 //! - `batch PREFIX N`: adds N accounts in one `batch`.
 //! - `retry ID`: saves the account again; `retry-delete ID`: deletes it again; `save`: `manager.save()`.
 //! - `get ID PATH`: prints `value VALUE` from memory.
-//! - `reload`; `sleep MS`; `fault-cleared`: raises the file size soft limit to the hard limit.
+//! - `reload`; `sleep MS`; `fault-cleared`: raises the file size soft limit to the hard limit;
+//!   `remove PATH`: removes a file (the filler of a full file system).
 //! - `forever NAME`: saves `Accounts/NAME@example.com` display_name = 1, 2, ... and prints
 //!   `saved N` after each save returned; every tenth save also adds an account. Never ends.
 //! - `quit`: saves, prints `state user_agent=...` and `state accounts=ID,...`, and exits.
@@ -274,6 +275,15 @@ impl App {
                     },
                 )
                 .map_err(|error| ConfigurationError::InvalidKey(format!("setrlimit: {error}")))?;
+                Ok(None)
+            }
+            "remove" => {
+                std::fs::remove_file(word(1)?).map_err(|error| {
+                    ConfigurationError::InvalidKey(format!(
+                        "remove {}: {error}",
+                        word(1).unwrap_or("")
+                    ))
+                })?;
                 Ok(None)
             }
             "forever" => self.forever(word(1)?),

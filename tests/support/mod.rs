@@ -89,6 +89,11 @@ impl App {
         app
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends a command without waiting for it.
     pub fn send(&mut self, command: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
@@ -103,7 +108,17 @@ impl App {
         timeout: Duration,
         wanted: impl Fn(&str) -> bool,
     ) -> Option<(Instant, String)> {
-        if let Some(found) = self.log.iter().find(|(_, line)| wanted(line)) {
+        self.wait_from(0, timeout, wanted)
+    }
+
+    /// Like [`wait_for`](Self::wait_for), ignoring the first `from` lines received.
+    pub fn wait_from(
+        &mut self,
+        from: usize,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<(Instant, String)> {
+        if let Some(found) = self.log.iter().skip(from).find(|(_, line)| wanted(line)) {
             return Some(found.clone());
         }
         let deadline = Instant::now() + timeout;
@@ -123,15 +138,21 @@ impl App {
 
     /// Sends `command` and returns its `done ...` or `error ...` line.
     pub fn run(&mut self, command: &str) -> String {
+        let from = self.log.len();
         self.send(command);
-        self.result_of(command, Duration::from_secs(120))
+        self.result_from(from, command, Duration::from_secs(120))
     }
 
-    /// The `done`/`error` line of a command sent before.
+    /// The first `done`/`error` line of a command sent before.
     pub fn result_of(&mut self, command: &str, timeout: Duration) -> String {
+        self.result_from(0, command, timeout)
+    }
+
+    /// The first `done`/`error` line of `command` after the first `from` lines.
+    fn result_from(&mut self, from: usize, command: &str, timeout: Duration) -> String {
         let done = format!("done {command}");
         let error = format!("error {command}:");
-        let found = self.wait_for(timeout, |line| {
+        let found = self.wait_from(from, timeout, |line| {
             line == done || line.starts_with(&format!("{done} ")) || line.starts_with(&error)
         });
         let Some((_, line)) = found else {
