@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::state::{block_non_groups, load_slots, LoadFailure};
-use super::sync::{post_all, Awaiting, Post};
+use super::sync::{post_all, Post, Waiting};
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::manager::ObjectKey;
@@ -23,7 +23,7 @@ pub(crate) struct ObjectRegistry {
     pub(super) inner: Mutex<Registry>,
     /// Saves and deletions waiting for the write that stores them (see `sync`). Never locked
     /// while another lock of the configuration is taken.
-    pub(super) awaiting: Mutex<Vec<Awaiting>>,
+    pub(super) awaiting: Mutex<Waiting>,
 }
 
 #[derive(Default)]
