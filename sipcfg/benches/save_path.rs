@@ -142,7 +142,9 @@ fn changed(base: &Path, work: &Path, count: usize) -> (ConfigurationManager, Vec
     let accounts: Vec<_> = (0..count)
         .map(|n| {
             let account = Account::get(&manager, &id(n)).expect("account");
-            account.set_display_name(Some(format!("Changed {n}"))).unwrap();
+            account
+                .set_display_name(Some(format!("Changed {n}")))
+                .unwrap();
             account.sip().set_register_interval(600u32).unwrap();
             account.rtp().set_inband_dtmf(true).unwrap();
             account
