@@ -4,7 +4,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sipcfg::backend::{Backend, FileBackend};
@@ -144,24 +143,23 @@ fn an_application_saving_and_100_sip_settings_runs_lose_nothing_and_the_applicat
     );
 }
 
-/// Runs two applications at once, each with its commands as arguments; their outputs.
+/// Starts two applications on `file`, and once both are ready gives each its commands at
+/// the same instant; the output of each, once every command is done.
 fn two_at_once(file: &Path, first: &[&str], second: &[&str]) -> (String, String) {
-    let run = |commands: &[&str]| {
-        Command::new(APP)
-            .arg(file)
-            .args(commands)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start sipcfg-test-app")
+    let (mut a, mut b) = (App::start(file, false), App::start(file, false));
+    for command in first {
+        a.send(command);
+    }
+    for command in second {
+        b.send(command);
+    }
+    let output = |app: &mut App, commands: &[&str]| {
+        for command in commands {
+            app.result_of(command, Duration::from_secs(300));
+        }
+        app.text()
     };
-    let (a, b) = (run(first), run(second));
-    let output = |child: std::process::Child| {
-        let output = child.wait_with_output().expect("wait");
-        assert!(output.status.success(), "{output:?}");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
-    (output(a), output(b))
+    (output(&mut a, first), output(&mut b, second))
 }
 
 #[test]
