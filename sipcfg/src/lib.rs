@@ -64,6 +64,7 @@ mod patch;
 pub mod schema;
 mod setting_type;
 mod value;
+pub mod watch;
 
 pub use error::{
     BackendError, ConfigurationError, ExtensionError, ObjectNotFoundError, ParseError,
@@ -87,6 +88,7 @@ pub use setting_type::{
     ListItem, SettingType, SharedValue, TypeInfo,
 };
 pub use value::{Data, Value};
+pub use watch::Watcher;
 
 pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};
 

@@ -654,6 +654,13 @@ impl ConfigurationManager {
         }
     }
 
+    /// The file the backend stores the document in, for [`watch`](Self::watch).
+    pub(crate) fn backend_watch_path(
+        &self,
+    ) -> Result<Option<std::path::PathBuf>, ConfigurationError> {
+        self.read_store(|store| store.backend.watch_path())
+    }
+
     /// The notification center of this manager.
     pub fn notifications(&self) -> &NotificationCenter {
         &self.inner.notifications

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote};
-use super::sync::{post_all, Awaiting, Post};
+use super::sync::{post_all, Post, Waiting};
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::manager::ObjectKey;
@@ -23,7 +23,7 @@ pub(crate) struct ObjectRegistry {
     pub(super) inner: Mutex<Registry>,
     /// Saves and deletions waiting for the write that stores them (see `sync`). Never locked
     /// while another lock of the configuration is taken.
-    pub(super) awaiting: Mutex<Vec<Awaiting>>,
+    pub(super) awaiting: Mutex<Waiting>,
 }
 
 #[derive(Default)]
@@ -265,6 +265,9 @@ pub(super) fn object_ids(
         post_all(manager, posts);
         registry = manager.inner.objects.inner.lock();
     }
+    // Listing a type's ids follows the type: objects of it that other writers add or remove
+    // are reported (`WasCreated`/`WasDeleted`, `Origin::External`) even while none is live.
+    registry.known.entry(info.type_id).or_insert(*info);
     let mut ids: BTreeSet<String> = ids.into_iter().collect();
     for ((type_id, stored_id), _) in registry.renamed.iter() {
         if *type_id == info.type_id {

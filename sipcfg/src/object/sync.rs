@@ -144,13 +144,69 @@ pub(super) struct Awaiting {
     awaited: Awaited,
 }
 
+/// The saves and deletions waiting for a write, in the order they were queued, with the
+/// number of waiting saves per object, so that the checks each save makes ("does this object
+/// already wait?") cost no scan of the queue: a batch of N saves stays O(N), not O(N²).
+#[derive(Default)]
+pub(super) struct Waiting {
+    queue: Vec<Awaiting>,
+    /// Object (by address) to its number of waiting saves; absent when none.
+    saves: HashMap<usize, usize>,
+}
+
+impl Waiting {
+    fn address(core: &Arc<ObjectCore>) -> usize {
+        Arc::as_ptr(core) as usize
+    }
+
+    fn has_save(&self, core: &Arc<ObjectCore>) -> bool {
+        self.saves.contains_key(&Self::address(core))
+    }
+
+    fn push(&mut self, waiting: Awaiting) {
+        if matches!(waiting.awaited, Awaited::Save(_)) {
+            *self.saves.entry(Self::address(&waiting.core)).or_default() += 1;
+        }
+        self.queue.push(waiting);
+    }
+
+    fn forget_save(&mut self, core: &Arc<ObjectCore>) {
+        let address = Self::address(core);
+        if let Some(count) = self.saves.get_mut(&address) {
+            *count -= 1;
+            if *count == 0 {
+                self.saves.remove(&address);
+            }
+        }
+    }
+
+    /// Keeps the entries `keep` accepts, in order.
+    fn retain(&mut self, mut keep: impl FnMut(&Awaiting) -> bool) {
+        let mut removed = Vec::new();
+        self.queue.retain(|w| {
+            let kept = keep(w);
+            if !kept && matches!(w.awaited, Awaited::Save(_)) {
+                removed.push(w.core.clone());
+            }
+            kept
+        });
+        for core in &removed {
+            self.forget_save(core);
+        }
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Awaiting> {
+        self.queue.iter()
+    }
+}
+
 impl super::ObjectRegistry {
     /// Queues `core`'s save or deletion until a write stores change `seq`. A newer save of an
     /// object replaces its older waiting save: the object stayed dirty, so the newer one holds
     /// every change of the older.
     pub(super) fn await_write(&self, seq: u64, core: &Arc<ObjectCore>, awaited: Awaited) {
         let mut waiting = self.awaiting.lock();
-        if matches!(awaited, Awaited::Save(_)) {
+        if matches!(awaited, Awaited::Save(_)) && waiting.has_save(core) {
             waiting
                 .retain(|w| !(Arc::ptr_eq(&w.core, core) && matches!(w.awaited, Awaited::Save(_))));
         }
@@ -163,7 +219,11 @@ impl super::ObjectRegistry {
 
     /// What the waiting save of `core` announced already (in a batch), if any.
     pub(super) fn announced_save(&self, core: &Arc<ObjectCore>) -> Option<Modified> {
-        self.awaiting.lock().iter().find_map(|w| match &w.awaited {
+        let waiting = self.awaiting.lock();
+        if !waiting.has_save(core) {
+            return None;
+        }
+        waiting.iter().find_map(|w| match &w.awaited {
             Awaited::Save(saved) if saved.announced && Arc::ptr_eq(&w.core, core) => {
                 Some(saved.modified.clone())
             }
@@ -174,9 +234,9 @@ impl super::ObjectRegistry {
     /// Drops what `core` waits for; returns whether it waited for anything.
     pub(super) fn withdraw(&self, core: &Arc<ObjectCore>) -> bool {
         let mut waiting = self.awaiting.lock();
-        let before = waiting.len();
+        let before = waiting.queue.len();
         waiting.retain(|w| !Arc::ptr_eq(&w.core, core));
-        waiting.len() != before
+        waiting.queue.len() != before
     }
 
     /// The objects waiting for changes after `since` (those a batch queued), with what they
@@ -204,10 +264,15 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
     let registry = &manager.inner.objects;
     let done: Vec<Awaiting> = {
         let mut waiting = registry.awaiting.lock();
-        let (done, later) = std::mem::take(&mut *waiting)
+        let (done, later): (Vec<Awaiting>, Vec<Awaiting>) = std::mem::take(&mut waiting.queue)
             .into_iter()
             .partition(|w| w.seq <= written);
-        *waiting = later;
+        waiting.queue = later;
+        for w in &done {
+            if matches!(w.awaited, Awaited::Save(_)) {
+                waiting.forget_save(&w.core);
+            }
+        }
         done
     };
     let mut posts = Vec::new();
