@@ -815,6 +815,34 @@ mod tests {
     }
 
     #[test]
+    fn entries_in_any_order_are_sorted_and_the_last_of_a_name_wins() {
+        let data = Data::from_iter([("b", "1"), ("a", "2"), ("b", "3"), ("c", "4")]);
+        assert_eq!(data.names().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(data.get("b"), Some(&Value::from("3")));
+        let mut grown = Data::new();
+        for name in ["m", "z", "a", "m"] {
+            grown.insert(name, name);
+        }
+        assert_eq!(grown.names().collect::<Vec<_>>(), ["a", "m", "z"]);
+        assert_eq!(grown.remove("m"), Some(Value::from("m")));
+        assert!(!grown.contains_key("m"));
+    }
+
+    #[test]
+    fn parsed_setting_names_share_one_copy() {
+        let text =
+            "Accounts:\n    a@x:\n        enabled = true\n    b@x:\n        enabled = false\n";
+        let data = crate::file_format::parse(text, std::path::Path::new("config")).unwrap();
+        let name_of = |id: &str| {
+            let account = data.get_path(&["Accounts", id]).and_then(Value::as_group);
+            account.and_then(|group| group.iter().next().map(|(name, _)| name.clone()))
+        };
+        let (a, b) = (name_of("a@x").unwrap(), name_of("b@x").unwrap());
+        assert_eq!(a, "enabled");
+        assert!(std::ptr::eq(a.as_str(), b.as_str()), "one shared copy");
+    }
+
+    #[test]
     fn group_entry_replaces_non_groups() {
         let mut data = Data::new();
         data.insert("g", "string");
