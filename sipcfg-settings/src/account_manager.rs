@@ -153,7 +153,7 @@ impl AccountManager {
                             name.as_str() != BONJOUR_ID
                                 && (!is_account_id(name) || !matches!(value, Value::Group(_)))
                         })
-                        .map(|(name, _)| name.clone())
+                        .map(|(name, _)| name.to_string())
                         .collect()
                 })
                 .unwrap_or_default()

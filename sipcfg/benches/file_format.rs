@@ -72,11 +72,11 @@ fn to_toml(data: &Data) -> toml::Table {
     for (name, value) in data {
         match value {
             Value::Group(group) => {
-                table.insert(name.clone(), toml::Value::Table(to_toml(group)));
+                table.insert(name.to_string(), toml::Value::Table(to_toml(group)));
             }
             other => {
                 if let Some(v) = leaf(other) {
-                    table.insert(name.clone(), v);
+                    table.insert(name.to_string(), v);
                 }
             }
         }

@@ -55,12 +55,13 @@
 //! and written with an explicit stack.
 
 use std::borrow::Cow;
-use std::collections::btree_map;
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use crate::backend::Encoding;
-use crate::{Data, ParseError, ParseErrorKind, Value};
+use crate::{Data, Name, ParseError, ParseErrorKind, Value};
 
 // ---------------------------------------------------------------------------------------------
 // Character classes
@@ -296,34 +297,76 @@ pub(crate) fn column_at(line: &str, at: usize) -> usize {
 /// A group that is still open: lines indented more than `indent` go into it.
 struct OpenGroup {
     indent: usize,
-    name: String,
-    data: Data,
+    name: Name,
+    /// Its entries in file order; sorted (later duplicates winning) when the group is closed.
+    entries: Vec<(Name, Value)>,
 }
 
 /// Builds the document from lines, keeping the open groups on an explicit stack.
 ///
 /// An open group is inserted into its parent when it is closed, which gives the same result as
 /// inserting it when its header is read: its parent can receive nothing else while it is open.
+///
+/// Names below the second level (the settings of objects, such as `display_name` in every
+/// account) are interned: each distinct name is allocated once per parse and shared by every
+/// group that uses it. Top-level names and object ids (the second level) are mostly distinct,
+/// so they are not looked up.
 #[derive(Default)]
 struct TreeBuilder {
-    root: Data,
+    root: Vec<(Name, Value)>,
     open: Vec<OpenGroup>,
+    names: HashSet<Name, BuildHasherDefault<NameHasher>>,
+}
+
+/// FNV-1a: names are short, and the default SipHash costs more than the look-up saves.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }
 
 impl TreeBuilder {
-    /// The innermost open group.
-    fn top(&mut self) -> &mut Data {
+    /// The entries of the innermost open group.
+    fn top(&mut self) -> &mut Vec<(Name, Value)> {
         match self.open.last_mut() {
-            Some(group) => &mut group.data,
+            Some(group) => &mut group.entries,
             None => &mut self.root,
         }
+    }
+
+    /// The name for an entry of the innermost open group (interned below the second level).
+    fn name(&mut self, name: Cow<'_, str>) -> Name {
+        if self.open.len() < 2 {
+            return Name::from(name.as_ref());
+        }
+        if let Some(known) = self.names.get(name.as_ref()) {
+            return known.clone();
+        }
+        let fresh = Name::from(name.as_ref());
+        self.names.insert(fresh.clone());
+        fresh
     }
 
     /// Closes every open group indented at least as much as a line indented by `indent`.
     fn close_to(&mut self, indent: usize) {
         while self.open.last().is_some_and(|group| group.indent >= indent) {
             if let Some(group) = self.open.pop() {
-                self.top().insert(group.name, Value::Group(group.data));
+                let data = Data::from_entries(group.entries);
+                self.top().push((group.name, Value::Group(data)));
             }
         }
     }
@@ -331,7 +374,7 @@ impl TreeBuilder {
     /// The document: every group still open is closed.
     fn finish(mut self) -> Data {
         self.close_to(0);
-        self.root
+        Data::from_entries(self.root)
     }
 
     /// Reads one line (without its `\n`).
@@ -360,10 +403,11 @@ impl TreeBuilder {
                 return Err((ParseErrorKind::UnexpectedAfterColon, found));
             }
             self.close_to(indent);
+            let name = self.name(name);
             self.open.push(OpenGroup {
                 indent,
-                name: name.into_owned(),
-                data: Data::new(),
+                name,
+                entries: Vec::new(),
             });
             return Ok(());
         }
@@ -373,7 +417,8 @@ impl TreeBuilder {
             read_value(line, at)?
         };
         self.close_to(indent);
-        self.top().insert(name.into_owned(), value);
+        let name = self.name(name);
+        self.top().push((name, value));
         Ok(())
     }
 }
@@ -621,7 +666,7 @@ pub fn write(data: &Data) -> Result<String, WriteError> {
     };
     writer.settings(data, 0)?;
     // The sub-groups still to write, one iterator per open group.
-    let mut open: Vec<btree_map::Iter<'_, String, Value>> = vec![data.iter()];
+    let mut open: Vec<crate::value::Iter<'_>> = vec![data.iter()];
     loop {
         let depth = open.len().saturating_sub(1);
         let Some(groups) = open.last_mut() else { break };
@@ -767,7 +812,7 @@ pub(crate) fn find_in_write_order(
     mut matches: impl FnMut(&str) -> bool,
 ) -> Option<Vec<String>> {
     let mut path: Vec<&str> = Vec::new();
-    let mut open: Vec<btree_map::Iter<'_, String, Value>> = Vec::new();
+    let mut open: Vec<crate::value::Iter<'_>> = Vec::new();
     let mut current = Some(data);
     loop {
         if let Some(group) = current.take() {
@@ -780,7 +825,7 @@ pub(crate) fn find_in_write_order(
                 };
                 if found {
                     let mut found_path: Vec<String> = path.iter().map(|&n| n.to_owned()).collect();
-                    found_path.push(name.clone());
+                    found_path.push(name.to_string());
                     return Some(found_path);
                 }
             }

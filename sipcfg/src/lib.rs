@@ -87,7 +87,7 @@ pub use setting_type::{
     display_stored, expect_string, AsOption, AsValue, DynValue, IntoNillable, IntoSetting,
     ListItem, SettingType, SharedValue, TypeInfo,
 };
-pub use value::{Data, Value};
+pub use value::{Data, Iter as DataIter, IterMut as DataIterMut, Name, Value};
 pub use watch::Watcher;
 
 pub use sipcfg_derive::{extend, SettingsGroup, SettingsObject};

@@ -136,7 +136,7 @@ impl From<Data> for Patch {
     /// converts without recursion.
     fn from(mut data: Data) -> Self {
         struct Frame {
-            entries: std::collections::btree_map::IntoIter<String, Value>,
+            entries: std::vec::IntoIter<(crate::value::Name, Value)>,
             patch: Patch,
             name: Option<String>,
         }
@@ -153,10 +153,12 @@ impl From<Data> for Patch {
                 Some((name, Value::Group(mut group))) => stack.push(Frame {
                     entries: group.take_entries().into_iter(),
                     patch: Patch::new(),
-                    name: Some(name),
+                    name: Some(name.to_string()),
                 }),
                 Some((name, leaf)) => {
-                    top.patch.entries.insert(name, PatchValue::Set(leaf));
+                    top.patch
+                        .entries
+                        .insert(name.to_string(), PatchValue::Set(leaf));
                 }
                 None => {
                     let Some(mut done) = stack.pop() else {

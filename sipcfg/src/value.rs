@@ -8,8 +8,10 @@
 //! Documents can be nested as deeply as a file says (a hostile file may nest 100,000 levels), so
 //! dropping, cloning and comparing never recurse: they walk the tree with an explicit stack.
 
-use std::collections::btree_map::{self, BTreeMap};
+use std::borrow::Borrow;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 /// One value of the configuration document.
 ///
@@ -32,6 +34,10 @@ pub enum Value {
 }
 
 /// A group of the configuration document: names (Unicode) to [`Value`]s, kept sorted by name.
+///
+/// A group is one sorted vector of `(name, value)` pairs (looked up by binary search), and its
+/// names are [`Name`]s, which share one copy of their text: the parser gives every setting of
+/// every object the same copy of, say, `display_name` (see `docs/design.md`, "Memory layout").
 ///
 /// ```
 /// use sipcfg::{Data, Value};
@@ -58,8 +64,150 @@ pub enum Value {
 /// [`FileBackend`](crate::backend::FileBackend)'s its path, encoding and size limit.
 #[derive(Default)]
 pub struct Data {
-    entries: BTreeMap<String, Value>,
+    /// Sorted by name, no name twice.
+    entries: Vec<(Name, Value)>,
 }
+
+/// The name of an entry of a [`Data`] group: an immutable string that clones without copying
+/// its text (a shared `Arc<str>`). Reads as a `&str` (`Deref`, [`as_str`](Name::as_str)) and
+/// compares with strings.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// The name as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(name: &str) -> Self {
+        Name(Arc::from(name))
+    }
+}
+
+impl From<String> for Name {
+    fn from(name: String) -> Self {
+        Name(Arc::from(name))
+    }
+}
+
+impl From<&String> for Name {
+    fn from(name: &String) -> Self {
+        Name(Arc::from(name.as_str()))
+    }
+}
+
+impl From<&Name> for Name {
+    fn from(name: &Name) -> Self {
+        name.clone()
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+/// The entries of a [`Data`] group in name order ([`Data::iter`]).
+#[derive(Clone)]
+pub struct Iter<'a>(std::slice::Iter<'a, (Name, Value)>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a Name, &'a Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(name, value)| (name, value))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(name, value)| (name, value))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// The entries of a [`Data`] group in name order, with mutable values ([`Data::iter_mut`]).
+pub struct IterMut<'a>(std::slice::IterMut<'a, (Name, Value)>);
+
+impl<'a> Iterator for IterMut<'a> {
+    type Item = (&'a Name, &'a mut Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(name, value)| (&*name, value))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IterMut<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(name, value)| (&*name, value))
+    }
+}
+
+impl ExactSizeIterator for IterMut<'_> {}
 
 impl Value {
     /// The string, if this value is a string.
@@ -178,6 +326,31 @@ impl Data {
         Data::default()
     }
 
+    /// A group of `entries` in any order; of entries with the same name, the last one is kept.
+    /// Takes one sort (none if already sorted), where inserting one by one into a large group
+    /// would move the entries after each insertion point.
+    pub(crate) fn from_entries(mut entries: Vec<(Name, Value)>) -> Self {
+        if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            // Stable: equal names stay in their order, so the last of each run is the latest.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut kept: Vec<(Name, Value)> = Vec::with_capacity(entries.len());
+            for entry in entries {
+                match kept.last_mut() {
+                    Some(last) if last.0 == entry.0 => *last = entry,
+                    _ => kept.push(entry),
+                }
+            }
+            entries = kept;
+        }
+        entries.shrink_to_fit();
+        Data { entries }
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(entry, _)| entry.as_str().cmp(name))
+    }
+
     /// The number of names in this group (not counting nested groups' contents).
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -190,27 +363,45 @@ impl Data {
 
     /// The value stored under `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries.get(name)
+        let at = self.position(name).ok()?;
+        Some(&self.entries[at].1)
     }
 
     /// The value stored under `name`, mutably.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.entries.get_mut(name)
+        let at = self.position(name).ok()?;
+        Some(&mut self.entries[at].1)
     }
 
     /// Whether `name` is stored in this group.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.entries.contains_key(name)
+        self.position(name).is_ok()
     }
 
     /// Stores `value` under `name`, returning what was there before.
-    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.entries.insert(name.into(), value.into())
+    ///
+    /// Appending names in sorted order is the fast case (no entry moves); inserting elsewhere
+    /// moves the entries after the insertion point.
+    pub fn insert(&mut self, name: impl Into<Name>, value: impl Into<Value>) -> Option<Value> {
+        let name = name.into();
+        let value = value.into();
+        if self.entries.last().is_none_or(|(last, _)| *last < name) {
+            self.entries.push((name, value));
+            return None;
+        }
+        match self.position(&name) {
+            Ok(at) => Some(std::mem::replace(&mut self.entries[at].1, value)),
+            Err(at) => {
+                self.entries.insert(at, (name, value));
+                None
+            }
+        }
     }
 
     /// Removes `name`, returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.entries.remove(name)
+        let at = self.position(name).ok()?;
+        Some(self.entries.remove(at).1)
     }
 
     /// The group stored under `name`, if there is one and it is a group.
@@ -225,10 +416,15 @@ impl Data {
 
     /// The group under `name`, created (replacing any non-group value) when missing.
     pub fn group_entry(&mut self, name: &str) -> &mut Data {
-        let slot = self
-            .entries
-            .entry(name.to_owned())
-            .or_insert_with(|| Value::Group(Data::new()));
+        let at = match self.position(name) {
+            Ok(at) => at,
+            Err(at) => {
+                self.entries
+                    .insert(at, (Name::from(name), Value::Group(Data::new())));
+                at
+            }
+        };
+        let slot = &mut self.entries[at].1;
         if !matches!(slot, Value::Group(_)) {
             *slot = Value::Group(Data::new());
         }
@@ -251,26 +447,26 @@ impl Data {
 
     /// The names of this group, in sorted order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
+        self.entries.iter().map(|(name, _)| name.as_str())
     }
 
     /// The entries of this group, sorted by name.
-    pub fn iter(&self) -> btree_map::Iter<'_, String, Value> {
-        self.entries.iter()
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.entries.iter())
     }
 
     /// The entries of this group, sorted by name, with mutable values.
-    pub fn iter_mut(&mut self) -> btree_map::IterMut<'_, String, Value> {
-        self.entries.iter_mut()
+    pub fn iter_mut(&mut self) -> IterMut<'_> {
+        IterMut(self.entries.iter_mut())
     }
 
     /// Keeps only the entries for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Value) -> bool) {
-        self.entries.retain(|name, value| keep(name, value));
+        self.entries.retain_mut(|(name, value)| keep(name, value));
     }
 
-    /// Takes the entries out (a `Data` cannot be destructured: it has a `Drop`).
-    pub(crate) fn take_entries(&mut self) -> BTreeMap<String, Value> {
+    /// Takes the entries out, sorted by name (a `Data` cannot be destructured: it has a `Drop`).
+    pub(crate) fn take_entries(&mut self) -> Vec<(Name, Value)> {
         std::mem::take(&mut self.entries)
     }
 
@@ -280,7 +476,7 @@ impl Data {
         let mut stack = vec![(self, 0usize)];
         while let Some((group, depth)) = stack.pop() {
             deepest = deepest.max(depth);
-            for value in group.entries.values() {
+            for (_, value) in &group.entries {
                 if let Value::Group(child) = value {
                     stack.push((child, depth + 1));
                 }
@@ -303,10 +499,14 @@ impl Drop for Data {
     }
 }
 
-fn take_child_groups(entries: &mut BTreeMap<String, Value>, into: &mut Vec<Data>) {
-    for value in entries.values_mut() {
+fn take_child_groups(entries: &mut [(Name, Value)], into: &mut Vec<Data>) {
+    for (_, value) in entries.iter_mut() {
         if let Value::Group(group) = value {
-            if group.entries.values().any(|v| matches!(v, Value::Group(_))) {
+            if group
+                .entries
+                .iter()
+                .any(|(_, v)| matches!(v, Value::Group(_)))
+            {
                 into.push(std::mem::take(group));
             }
         }
@@ -318,13 +518,15 @@ impl Clone for Data {
     fn clone(&self) -> Self {
         // Each frame: the source group, the iterator position over it, and the copy being built.
         struct Frame<'a> {
-            source: btree_map::Iter<'a, String, Value>,
+            source: std::slice::Iter<'a, (Name, Value)>,
             copy: Data,
-            name_in_parent: Option<String>,
+            name_in_parent: Option<Name>,
         }
         let mut stack = vec![Frame {
             source: self.entries.iter(),
-            copy: Data::new(),
+            copy: Data {
+                entries: Vec::with_capacity(self.entries.len()),
+            },
             name_in_parent: None,
         }];
         loop {
@@ -334,11 +536,14 @@ impl Clone for Data {
             match top.source.next() {
                 Some((name, Value::Group(child))) => stack.push(Frame {
                     source: child.entries.iter(),
-                    copy: Data::new(),
+                    copy: Data {
+                        entries: Vec::with_capacity(child.entries.len()),
+                    },
                     name_in_parent: Some(name.clone()),
                 }),
+                // The source is sorted: pushing keeps the copy sorted.
                 Some((name, leaf)) => {
-                    top.copy.entries.insert(name.clone(), leaf.clone());
+                    top.copy.entries.push((name.clone(), leaf.clone()));
                 }
                 None => {
                     let mut done = stack.pop().expect("checked above");
@@ -347,7 +552,7 @@ impl Clone for Data {
                             parent
                                 .copy
                                 .entries
-                                .insert(name, Value::Group(std::mem::take(&mut done.copy)));
+                                .push((name, Value::Group(std::mem::take(&mut done.copy))));
                         }
                         _ => return std::mem::take(&mut done.copy),
                     }
@@ -391,34 +596,33 @@ impl fmt::Debug for Data {
         if self.depth() > 64 {
             return write!(f, "Data {{ .. {} levels deep .. }}", self.depth());
         }
-        f.debug_map().entries(self.entries.iter()).finish()
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Data {
+impl<K: Into<Name>, V: Into<Value>> FromIterator<(K, V)> for Data {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Data {
-            entries: iter
-                .into_iter()
+        Data::from_entries(
+            iter.into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
-        }
+        )
     }
 }
 
-impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Data {
+impl<K: Into<Name>, V: Into<Value>> Extend<(K, V)> for Data {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
-            self.entries.insert(k.into(), v.into());
+            self.insert(k, v);
         }
     }
 }
 
 impl<'a> IntoIterator for &'a Data {
-    type Item = (&'a String, &'a Value);
-    type IntoIter = btree_map::Iter<'a, String, Value>;
+    type Item = (&'a Name, &'a Value);
+    type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter()
+        self.iter()
     }
 }
 
@@ -456,7 +660,7 @@ mod serde_impls {
             };
             let mut map = serializer.serialize_map(Some(self.0.len()))?;
             for (name, value) in self.0 {
-                map.serialize_entry(name, &Limited(value, remaining))?;
+                map.serialize_entry(name.as_str(), &Limited(value, remaining))?;
             }
             map.end()
         }
@@ -537,11 +741,11 @@ mod serde_impls {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
-            let mut data = Data::new();
+            let mut entries = Vec::new();
             while let Some((name, value)) = map.next_entry::<String, Value>()? {
-                data.insert(name, value);
+                entries.push((name.into(), value));
             }
-            Ok(data)
+            Ok(Data::from_entries(entries))
         }
     }
 
@@ -608,6 +812,34 @@ mod tests {
         assert!(serde_json::from_str::<Data>(r#"{"a": true}"#).is_err());
         assert!(serde_json::from_str::<Data>(r#"{"a": [1]}"#).is_err());
         assert!(serde_json::from_str::<Data>(r#"["a"]"#).is_err());
+    }
+
+    #[test]
+    fn entries_in_any_order_are_sorted_and_the_last_of_a_name_wins() {
+        let data = Data::from_iter([("b", "1"), ("a", "2"), ("b", "3"), ("c", "4")]);
+        assert_eq!(data.names().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(data.get("b"), Some(&Value::from("3")));
+        let mut grown = Data::new();
+        for name in ["m", "z", "a", "m"] {
+            grown.insert(name, name);
+        }
+        assert_eq!(grown.names().collect::<Vec<_>>(), ["a", "m", "z"]);
+        assert_eq!(grown.remove("m"), Some(Value::from("m")));
+        assert!(!grown.contains_key("m"));
+    }
+
+    #[test]
+    fn parsed_setting_names_share_one_copy() {
+        let text =
+            "Accounts:\n    a@x:\n        enabled = true\n    b@x:\n        enabled = false\n";
+        let data = crate::file_format::parse(text, std::path::Path::new("config")).unwrap();
+        let name_of = |id: &str| {
+            let account = data.get_path(&["Accounts", id]).and_then(Value::as_group);
+            account.and_then(|group| group.iter().next().map(|(name, _)| name.clone()))
+        };
+        let (a, b) = (name_of("a@x").unwrap(), name_of("b@x").unwrap());
+        assert_eq!(a, "enabled");
+        assert!(std::ptr::eq(a.as_str(), b.as_str()), "one shared copy");
     }
 
     #[test]

@@ -202,7 +202,7 @@ fn check_names(data: &Data) -> Result<(), WriteError> {
         }
         for (name, sub) in groups.into_iter().rev() {
             let mut sub_path = path.clone();
-            sub_path.push(name.clone());
+            sub_path.push(name.to_string());
             stack.push((sub, sub_path));
         }
     }

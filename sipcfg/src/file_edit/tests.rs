@@ -509,8 +509,10 @@ fn hand_written(data: &Data, layout: &mut Layout) -> String {
     // (group, indentation of its entries, entries still to write)
     let mut stack: Vec<(String, Vec<(String, Value)>)> = Vec::new();
     let entries = |data: &Data, layout: &mut Layout, at: &mut usize| {
-        let mut entries: Vec<(String, Value)> =
-            data.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+        let mut entries: Vec<(String, Value)> = data
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
         if layout.pick(at, 2) == 0 {
             entries.reverse();
         }

@@ -36,7 +36,7 @@ impl<'a> GroupRef<'a> {
     pub fn get<T: SettingType>(&self, ordinal: usize) -> T {
         let state = self.core.state.read();
         let slot = state.layout.nodes[self.node as usize].settings[ordinal] as usize;
-        match state.slots[slot].value.as_any().downcast_ref::<T>() {
+        match state.value(slot).as_any().downcast_ref::<T>() {
             Some(value) => value.clone(),
             None => panic!(
                 "setting {} is not a {}",
@@ -50,7 +50,7 @@ impl<'a> GroupRef<'a> {
     pub fn is_explicit(&self, ordinal: usize) -> bool {
         let state = self.core.state.read();
         let slot = state.layout.nodes[self.node as usize].settings[ordinal] as usize;
-        state.slots[slot].explicit
+        state.slots.explicit(slot)
     }
 
     /// Assigns the declared setting number `ordinal`; a value that fails conversion or a check

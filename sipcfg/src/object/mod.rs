@@ -186,6 +186,16 @@ impl SlotState {
         }
     }
 
+    /// Nothing explicit, nothing stored, no kept raw value: what a slot is by default, which
+    /// [`Slots`](state::Slots) does not hold.
+    fn is_plain_default(&self) -> bool {
+        !self.explicit
+            && self.stored.is_none()
+            && !self.keeps_raw
+            && !self.drops_raw
+            && self.moved_from.is_none()
+    }
+
     fn is_dirty(&self) -> bool {
         match (self.explicit, &self.stored) {
             (false, None) => self.drops_raw,
@@ -197,7 +207,7 @@ impl SlotState {
 
 struct ObjectState {
     layout: Arc<Layout>,
-    slots: Vec<SlotState>,
+    slots: state::Slots,
     id: String,
     stored_id: String,
     lifecycle: Lifecycle,
@@ -286,11 +296,11 @@ impl fmt::Debug for RawObject {
         let state = self.core.state.read();
         let mut map = f.debug_map();
         map.entry(&"__id__", &state.id);
-        for (slot, info) in state.slots.iter().zip(&state.layout.slots) {
+        for (slot, info) in state.layout.slots.iter().enumerate() {
             let shown = if info.schema.secret {
                 SECRET_MASK.to_owned()
             } else {
-                slot.value.display()
+                state.value(slot).display()
             };
             map.entry(&info.path, &shown);
         }

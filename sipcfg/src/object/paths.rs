@@ -110,7 +110,7 @@ impl RawObject {
     pub fn get_path(&self, path: &str) -> Result<SharedValue, SettingError> {
         let state = self.core.state.read();
         let slot = self.slot_of(&state, path)?;
-        Ok(state.slots[slot].value.clone())
+        Ok(state.value(slot).clone())
     }
 
     /// The description and value of the setting at a dotted path.
@@ -171,7 +171,7 @@ impl RawObject {
             }
         }
         for (slot, _) in planned.iter().filter(|(_, value)| value.is_some()) {
-            let value = state.slots[*slot].value.clone();
+            let value = state.value(*slot).clone();
             if let Err(error) = check_correlation(&state, *slot, &*value) {
                 if !errors.contains(&error) {
                     errors.push(error);
@@ -246,7 +246,6 @@ pub(super) fn describe_node(
 
 pub(super) fn setting_info(state: &ObjectState, slot: usize) -> SettingInfo {
     let info = &state.layout.slots[slot];
-    let value = &state.slots[slot];
     SettingInfo {
         path: info.path.clone(),
         name: info.schema.name,
@@ -257,8 +256,8 @@ pub(super) fn setting_info(state: &ObjectState, slot: usize) -> SettingInfo {
         runtime: info.schema.runtime,
         secret: info.schema.secret,
         default: info.default.clone(),
-        value: value.value.clone(),
-        explicit: value.explicit,
+        value: state.value(slot).clone(),
+        explicit: state.slots.explicit(slot),
         extension: info.extension,
     }
 }

@@ -11,6 +11,95 @@ use crate::modified::{Modified, ModifiedValue};
 use crate::setting_type::{DynValue, SharedValue};
 use crate::{ConfigurationManager, Data, Patch, SettingError, Value, ValueError};
 
+/// The slots of an object that differ from a plain default (no explicit value, nothing
+/// stored, no kept raw value), sorted by slot number. A slot that is not here has its layout's
+/// default as its value: an account of 60 settings with 10 set holds 10 entries, not 60.
+#[derive(Clone, Default)]
+pub(super) struct Slots {
+    entries: Vec<(u32, SlotState)>,
+}
+
+impl Slots {
+    fn position(&self, slot: usize) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(index, _)| (*index as usize).cmp(&slot))
+    }
+
+    /// The state of `slot`, if it is not a plain default.
+    pub(super) fn get(&self, slot: usize) -> Option<&SlotState> {
+        let at = self.position(slot).ok()?;
+        Some(&self.entries[at].1)
+    }
+
+    /// Whether `slot` has an explicit value.
+    pub(super) fn explicit(&self, slot: usize) -> bool {
+        self.get(slot).is_some_and(|state| state.explicit)
+    }
+
+    /// The state of `slot`, made present (as a plain default of `default`) if it was not.
+    pub(super) fn entry(&mut self, slot: usize, default: &SharedValue) -> &mut SlotState {
+        let at = match self.position(slot) {
+            Ok(at) => at,
+            Err(at) => {
+                let state = SlotState::default_of(default.clone());
+                self.entries.insert(at, (slot as u32, state));
+                at
+            }
+        };
+        &mut self.entries[at].1
+    }
+
+    /// Sets the state of `slot`; a plain default is not kept.
+    pub(super) fn put(&mut self, slot: usize, state: SlotState) {
+        match (self.position(slot), state.is_plain_default()) {
+            (Ok(at), true) => {
+                self.entries.remove(at);
+            }
+            (Ok(at), false) => self.entries[at].1 = state,
+            (Err(at), false) => self.entries.insert(at, (slot as u32, state)),
+            (Err(_), true) => {}
+        }
+    }
+
+    /// Drops the entries that became plain defaults.
+    pub(super) fn tidy(&mut self) {
+        self.entries.retain(|(_, state)| !state.is_plain_default());
+    }
+
+    /// The slots that are not plain defaults, with their numbers.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &SlotState)> {
+        self.entries
+            .iter()
+            .map(|(index, state)| (*index as usize, state))
+    }
+
+    /// The slots that are not plain defaults, mutably.
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut SlotState)> {
+        self.entries
+            .iter_mut()
+            .map(|(index, state)| (*index as usize, state))
+    }
+
+    /// Adds slots numbered after every slot here (the new slots of a grown layout).
+    fn append(&mut self, later: Slots) {
+        self.entries.extend(later.entries);
+    }
+
+    fn push(&mut self, slot: usize, state: SlotState) {
+        self.entries.push((slot as u32, state));
+    }
+}
+
+impl ObjectState {
+    /// The value of `slot`: its explicit value, or the default in force.
+    pub(super) fn value(&self, slot: usize) -> &SharedValue {
+        match self.slots.get(slot) {
+            Some(state) => &state.value,
+            None => &self.layout.slots[slot].default,
+        }
+    }
+}
+
 /// Checks `value` for `slot` against the current value of the slot's correlated sibling.
 pub(super) fn check_correlation(
     state: &ObjectState,
@@ -29,7 +118,7 @@ pub(super) fn check_correlation(
         .collect();
     match state.layout.lookup(&sibling_path.join(".")) {
         Some(Entry::Setting(sibling)) => {
-            let sibling_value = &state.slots[sibling as usize].value;
+            let sibling_value = state.value(sibling as usize);
             (correlation.check)(value, &**sibling_value).map_err(|error| SettingError::Invalid {
                 path: info.path.clone(),
                 error,
@@ -52,7 +141,7 @@ pub(super) fn assign(
 
 /// Stores an explicit value (checks are the caller's).
 pub(super) fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
-    let current = &mut state.slots[slot];
+    let current = state.slots.entry(slot, &state.layout.slots[slot].default);
     if current.explicit && current.value.eq_dyn(&*value) {
         return;
     }
@@ -68,9 +157,11 @@ pub(super) fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
 }
 
 pub(super) fn reset(state: &mut ObjectState, slot: usize) {
-    let default = state.layout.slots[slot].default.clone();
-    let current = &mut state.slots[slot];
-    current.value = default;
+    let default = &state.layout.slots[slot].default;
+    let Some(mut current) = state.slots.get(slot).cloned() else {
+        return;
+    };
+    current.value = default.clone();
     current.explicit = false;
     if current.keeps_raw {
         current.keeps_raw = false;
@@ -80,6 +171,7 @@ pub(super) fn reset(state: &mut ObjectState, slot: usize) {
         // The old place of a moved value is still to be emptied by a save.
         current.drops_raw = true;
     }
+    state.slots.put(slot, current);
 }
 
 impl ObjectCore {
@@ -88,7 +180,8 @@ impl ObjectCore {
     pub(super) fn refresh_layout(&self, manager: &ConfigurationManager) -> Vec<LoadNote> {
         let mut state = self.state.write();
         let layout = manager.inner.extensions.layout(self.info.schema);
-        if layout.slots.len() <= state.slots.len() && layout.nodes.len() <= state.layout.nodes.len()
+        if layout.slots.len() <= state.layout.slots.len()
+            && layout.nodes.len() <= state.layout.nodes.len()
         {
             return Vec::new();
         }
@@ -96,9 +189,9 @@ impl ObjectCore {
             Ok(Value::Group(data)) => Some(data),
             _ => None,
         };
-        let (old_slots, old_nodes) = (state.slots.len(), state.layout.nodes.len());
+        let (old_slots, old_nodes) = (state.layout.slots.len(), state.layout.nodes.len());
         let mut failures = Vec::new();
-        let mut fresh = load_slots(&layout, stored.as_ref(), &mut failures, old_slots);
+        let fresh = load_slots(&layout, stored.as_ref(), &mut failures, old_slots);
         let mut blocked = std::mem::take(&mut state.blocked);
         block_non_groups(
             &layout,
@@ -108,12 +201,12 @@ impl ObjectCore {
             &mut failures,
         );
         state.blocked = blocked;
-        for (index, slot) in state.slots.iter_mut().enumerate() {
+        for (index, slot) in state.slots.iter_mut() {
             if !slot.explicit {
                 slot.value = layout.slots[index].default.clone();
             }
         }
-        state.slots.append(&mut fresh);
+        state.slots.append(fresh);
         state.layout = layout;
         failures
     }
@@ -121,7 +214,8 @@ impl ObjectCore {
 
 pub(super) fn modified_of(state: &ObjectState) -> Modified {
     let mut modified = BTreeMap::new();
-    for (slot, info) in state.slots.iter().zip(&state.layout.slots) {
+    for (index, slot) in state.slots.iter() {
+        let info = &state.layout.slots[index];
         if slot.is_dirty() {
             let old = slot.stored.clone().unwrap_or_else(|| info.default.clone());
             modified.insert(
@@ -149,7 +243,8 @@ pub(super) fn modified_of(state: &ObjectState) -> Modified {
 /// for them).
 pub(super) fn patch_of(state: &ObjectState) -> Patch {
     let mut patch = Patch::new();
-    for (slot, info) in state.slots.iter().zip(&state.layout.slots) {
+    for (index, slot) in state.slots.iter() {
+        let info = &state.layout.slots[index];
         if info.schema.runtime || slot.keeps_raw || !slot.is_dirty() {
             continue;
         }
@@ -206,9 +301,9 @@ pub(super) fn load_slots(
     stored: Option<&Data>,
     failures: &mut Vec<LoadNote>,
     first: usize,
-) -> Vec<SlotState> {
-    let mut slots = Vec::with_capacity(layout.slots.len().saturating_sub(first));
-    for info in &layout.slots[first..] {
+) -> Slots {
+    let mut slots = Slots::default();
+    for (index, info) in layout.slots.iter().enumerate().skip(first) {
         let mut slot = SlotState::default_of(info.default.clone());
         if let (false, Some(stored)) = (info.schema.runtime, stored) {
             if let Some(raw) = stored.get_path(&info.store_path) {
@@ -234,8 +329,11 @@ pub(super) fn load_slots(
                 load_moved(info, stored, &mut slot, failures);
             }
         }
-        slots.push(slot);
+        if !slot.is_plain_default() {
+            slots.push(index, slot);
+        }
     }
+    slots.entries.shrink_to_fit();
     slots
 }
 
@@ -287,7 +385,12 @@ pub(super) fn refresh_from_storage(
     let mut modified = BTreeMap::new();
     let mut failures = Vec::new();
     let layout = state.layout.clone();
-    for (slot, info) in state.slots.iter_mut().zip(&layout.slots) {
+    for (index, info) in layout.slots.iter().enumerate() {
+        let mut slot = match state.slots.get(index) {
+            Some(slot) => slot.clone(),
+            None => SlotState::default_of(info.default.clone()),
+        };
+        let slot = &mut slot;
         if info.schema.runtime || slot.is_dirty() {
             continue;
         }
@@ -330,6 +433,7 @@ pub(super) fn refresh_from_storage(
                 ModifiedValue::new(old, slot.value.clone(), info.schema.secret),
             );
         }
+        state.slots.put(index, slot.clone());
     }
     (modified, failures)
 }
@@ -378,7 +482,7 @@ fn load_moved(
 /// Adds to `patch` the removal of the old places of moved settings that are not yet stored at
 /// their current place.
 fn remove_moved(state: &ObjectState, patch: &mut Patch) {
-    for slot in &state.slots {
+    for (_, slot) in state.slots.iter() {
         let Some((name, parents)) = slot
             .moved_from
             .as_ref()

@@ -22,10 +22,12 @@ use crate::{ConfigurationError, ConfigurationManager, Data, Value};
 /// A notification to post once every lock is released.
 pub(crate) type Post = (Origin, Sender, NotificationKind);
 
-/// What a save stored: each slot's explicit value (`None`: the default) and whether it gave up
-/// a kept unconvertible value, the id, and what to report.
+/// What a save stored: the explicit value (`None`: the default) of each slot that is not a plain
+/// default and whether it gave up a kept unconvertible value, the number of slots then (the
+/// others were plain defaults), the id, and what to report.
 pub(super) struct SavedState {
-    slots: Vec<(Option<SharedValue>, bool)>,
+    slots: Vec<(usize, Option<SharedValue>, bool)>,
+    slot_count: usize,
     id: String,
     was_new: bool,
     modified: Modified,
@@ -39,8 +41,15 @@ impl SavedState {
             slots: state
                 .slots
                 .iter()
-                .map(|slot| (slot.explicit.then(|| slot.value.clone()), slot.drops_raw))
+                .map(|(index, slot)| {
+                    (
+                        index,
+                        slot.explicit.then(|| slot.value.clone()),
+                        slot.drops_raw,
+                    )
+                })
                 .collect(),
+            slot_count: state.layout.slots.len(),
             id: state.id.clone(),
             was_new,
             modified,
@@ -55,6 +64,7 @@ impl SavedState {
         let Some(earlier) = earlier else {
             let unannounced = SavedState {
                 slots: Vec::new(),
+                slot_count: 0,
                 id: self.id.clone(),
                 was_new: self.was_new,
                 modified: self.modified.clone(),
@@ -77,6 +87,7 @@ impl SavedState {
             .collect();
         let unannounced = SavedState {
             slots: Vec::new(),
+            slot_count: 0,
             id: self.id.clone(),
             was_new: false,
             modified: fresh,
@@ -87,12 +98,31 @@ impl SavedState {
 
     /// Marks what was saved as stored. Values changed since the save stay dirty.
     pub(super) fn settle(&self, state: &mut ObjectState) {
-        for (slot, (stored, dropped_raw)) in state.slots.iter_mut().zip(&self.slots) {
-            slot.stored = stored.clone();
-            if *dropped_raw {
-                slot.drops_raw = false;
+        // Slots that were plain defaults at the save stored nothing.
+        let mut saved = self.slots.iter().peekable();
+        for (index, slot) in state.slots.iter_mut() {
+            if index >= self.slot_count {
+                break;
+            }
+            while saved.next_if(|(at, _, _)| *at < index).is_some() {}
+            match saved.next_if(|(at, _, _)| *at == index) {
+                Some((_, stored, dropped_raw)) => {
+                    slot.stored = stored.clone();
+                    if *dropped_raw {
+                        slot.drops_raw = false;
+                    }
+                }
+                None => slot.stored = None,
             }
         }
+        // A slot that was saved and is a plain default now (reset since) stored its value.
+        for (index, stored, _) in &self.slots {
+            if stored.is_some() && state.slots.get(*index).is_none() {
+                let default = state.layout.slots[*index].default.clone();
+                state.slots.entry(*index, &default).stored = stored.clone();
+            }
+        }
+        state.slots.tidy();
         state.stored_id = self.id.clone();
         if state.lifecycle == Lifecycle::New {
             state.lifecycle = Lifecycle::Active;
