@@ -64,8 +64,9 @@ struct Store {
     data: Arc<Data>,
     /// The backend's version that `data` was last loaded from or written as.
     version: Option<StoreVersion>,
-    /// This manager's changes not yet written, in order.
-    pending: Vec<Change>,
+    /// This manager's changes not yet written, in order. Shared, so that a write's snapshot
+    /// of them costs no copy of their patches.
+    pending: Vec<Arc<Change>>,
     /// How many changes were made so far (the sequence number of the latest).
     changes: u64,
     /// The sequence number of the latest change that a successful write stored.
@@ -155,14 +156,14 @@ impl Change {
 /// on top of another document if the stored one changed.
 struct PendingMerge<'a> {
     own: &'a Data,
-    pending: &'a [Change],
+    pending: &'a [Arc<Change>],
     merged: Option<Data>,
     /// The keys of new objects that another writer created first.
     conflicts: Vec<ObjectKey>,
 }
 
 impl<'a> PendingMerge<'a> {
-    fn new(own: &'a Data, pending: &'a [Change]) -> Self {
+    fn new(own: &'a Data, pending: &'a [Arc<Change>]) -> Self {
         PendingMerge {
             own,
             pending,
@@ -177,7 +178,7 @@ impl Merge for PendingMerge<'_> {
         self.conflicts.clear();
         for change in self.pending {
             if !change.apply(&mut stored) {
-                if let Change::Update { key, .. } = change {
+                if let Change::Update { key, .. } = &**change {
                     self.conflicts.push(key.clone());
                 }
             }
@@ -375,7 +376,7 @@ impl ConfigurationManager {
             for change in changes {
                 // Live objects are one per id: a creation never conflicts here.
                 change.apply(Arc::make_mut(&mut store.data));
-                store.pending.push(change);
+                store.pending.push(Arc::new(change));
                 store.changes += 1;
             }
             store.changes
@@ -434,7 +435,7 @@ impl ConfigurationManager {
                 to: new.name,
             };
             change.apply(Arc::make_mut(&mut store.data));
-            store.pending.push(change);
+            store.pending.push(Arc::new(change));
             store.changes += 1;
             Ok(())
         })?
@@ -612,7 +613,11 @@ impl ConfigurationManager {
                 return Err(ConfigurationError::NotStarted);
             };
             // Changes made while the backend wrote: not stored yet, so still pending.
-            let later: Vec<Change> = current.pending.drain(..).skip(pending.len()).collect();
+            let later: Vec<Arc<Change>> = current
+                .pending
+                .split_off(pending.len().min(current.pending.len()));
+            // The written changes are freed after the lock is released.
+            let written_changes = std::mem::take(&mut current.pending);
             if let Some(mut merged) = merged {
                 external = Some(ExternalChanges::between(&data, &merged));
                 for change in &later {
@@ -623,6 +628,8 @@ impl ConfigurationManager {
             current.pending = later;
             current.written = upto;
             current.version = version;
+            drop(store);
+            drop(written_changes);
         }
         let written = self.read_store(|store| store.written)?;
         let rejected = crate::object::reject_creations(self, &conflicts);

@@ -357,16 +357,24 @@ impl NotificationCenter {
         observers.len() != before
     }
 
+    /// Whether any observer is registered. Senders whose notifications are costly to build
+    /// may skip building them when nobody observes.
+    pub fn has_observers(&self) -> bool {
+        !self.inner.observers.read().is_empty()
+    }
+
     /// Delivers `notification` to the matching observers, in the order they were added.
     pub fn post(&self, notification: Notification) {
-        let targets: Vec<Callback> = self
-            .inner
-            .observers
-            .read()
+        let observers = self.inner.observers.read();
+        if observers.is_empty() {
+            return;
+        }
+        let targets: Vec<Callback> = observers
             .iter()
             .filter(|(_, filter, _)| filter.matches(&notification))
             .map(|(_, _, callback)| callback.clone())
             .collect();
+        drop(observers);
         for callback in targets {
             callback(&notification);
         }
@@ -379,6 +387,10 @@ impl NotificationCenter {
 
     /// Posts a notification of `kind` from `sender`, made at `origin`, stamped now.
     pub fn post_from(&self, origin: Origin, sender: Sender, kind: NotificationKind) {
+        if !self.has_observers() {
+            // Nobody to deliver to: no timestamp to take.
+            return;
+        }
         self.post(Notification {
             sender,
             timestamp: Utc::now(),

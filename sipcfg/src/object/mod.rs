@@ -597,7 +597,11 @@ impl RawObject {
                     .any(|slot| &slot.path == path && slot.schema.runtime)
             });
         let sender = self.sender(state.id.clone());
-        let saved = SavedState::of(&state, was_new, modified.clone());
+        let batching = manager.is_batching();
+        // A failed write outside a batch reports what the save changed; otherwise the
+        // changes only go with the queued save.
+        let report = (!batching && !was_new && !only_runtime).then(|| modified.clone());
+        let saved = SavedState::of(&state, was_new, modified);
         if only_runtime {
             // Runtime settings are never stored: they are saved as soon as they are taken.
             saved.settle(&mut state);
@@ -621,15 +625,19 @@ impl RawObject {
         });
         let seq = manager.push_changes(changes)?;
         drop(state);
-        let batching = manager.is_batching();
         let mut saved = saved;
         let mut announce = Vec::new();
         if batching {
             // In a batch, observers hear of the save when it is queued, so that what they save
             // in turn joins the batch's write. What an earlier queued save of the object
             // announced is not announced again.
-            let earlier = manager.inner.objects.announced_save(&self.core);
-            announce = saved.announce(sender.clone(), earlier.as_ref());
+            let observed = manager.inner.notifications.has_observers();
+            let earlier = if observed {
+                manager.inner.objects.announced_save(&self.core)
+            } else {
+                None
+            };
+            announce = saved.announce(sender.clone(), earlier.as_ref(), observed);
         }
         manager
             .inner
@@ -643,7 +651,7 @@ impl RawObject {
             report_failure(
                 &manager,
                 sender,
-                (!was_new).then_some(modified),
+                report,
                 Operation::Save,
                 error,
             )

@@ -59,8 +59,18 @@ impl SavedState {
 
     /// The notifications to post when this save is queued in a batch, leaving out what an
     /// earlier queued save of the object (`earlier`) already announced; marks it announced.
-    pub(super) fn announce(&mut self, sender: Sender, earlier: Option<&Modified>) -> Vec<Post> {
+    /// With `observed` false (nobody observes), nothing is built: posting it would deliver
+    /// nothing.
+    pub(super) fn announce(
+        &mut self,
+        sender: Sender,
+        earlier: Option<&Modified>,
+        observed: bool,
+    ) -> Vec<Post> {
         self.announced = true;
+        if !observed {
+            return Vec::new();
+        }
         let Some(earlier) = earlier else {
             let unannounced = SavedState {
                 slots: Vec::new(),
@@ -421,6 +431,9 @@ pub(crate) fn report_failed_batch(
 /// Posts notifications, in order. Called with no lock held, so observers may use the
 /// configuration.
 pub(crate) fn post_all(manager: &ConfigurationManager, posts: Vec<Post>) {
+    if posts.is_empty() || !manager.inner.notifications.has_observers() {
+        return;
+    }
     for (origin, sender, kind) in posts {
         manager.inner.notifications.post_from(origin, sender, kind);
     }
