@@ -113,7 +113,7 @@ impl Change {
                 must_exist,
                 creates,
             } => {
-                let exists = data.get_path(&key.path()).is_some();
+                let exists = key.stored_in(data).is_some();
                 if *must_exist && !exists {
                     return true;
                 }
@@ -236,6 +236,15 @@ impl ObjectKey {
         ObjectKey {
             group: group.map(str::to_owned),
             name: name.into(),
+        }
+    }
+
+    /// What `data` holds at this key (like `data.get_path(&self.path())`, without building
+    /// the path).
+    fn stored_in<'a>(&self, data: &'a Data) -> Option<&'a Value> {
+        match &self.group {
+            Some(group) => data.group(group)?.get(&self.name),
+            None => data.get(&self.name),
         }
     }
 

@@ -197,6 +197,18 @@ impl Patch {
 impl Drop for Patch {
     // Iterative, like `Data`'s: a deep patch must not overflow the stack when dropped.
     fn drop(&mut self) {
+        // A shallow patch (groups of plain entries, what objects save) drops without the
+        // work list: its groups' own drops recurse one level at most.
+        let shallow = self.entries.values().all(|value| match value {
+            PatchValue::Merge(inner) => !inner
+                .entries
+                .values()
+                .any(|value| matches!(value, PatchValue::Merge(_))),
+            _ => true,
+        });
+        if shallow {
+            return;
+        }
         let mut pending: Vec<Patch> = Vec::new();
         let take_children = |entries: &mut BTreeMap<String, PatchValue>, into: &mut Vec<Patch>| {
             for value in entries.values_mut() {

@@ -256,3 +256,40 @@ fn the_memory_backend_debug_does_not_show_values() {
     let backend = MemoryBackend::with_data(doc(r#"{"auth": {"password": "hunter2"}}"#));
     assert!(!format!("{backend:?}").contains("hunter2"));
 }
+
+#[test]
+fn a_canonical_file_not_seen_before_is_written_canonically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    let mut data = Data::new();
+    data.insert("a", "1");
+    data.insert("b", "2");
+    std::fs::write(&path, sipcfg::file_format::write(&data).unwrap()).unwrap();
+    // A new backend has not seen this text: it finds it canonical and writes canonically.
+    let backend = FileBackend::new(&path);
+    let mut changed = data.clone();
+    changed.insert("c", "3");
+    backend.save(&changed).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        sipcfg::file_format::write(&changed).unwrap()
+    );
+}
+
+#[test]
+fn a_hand_written_file_keeps_its_layout_over_several_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(&path, "# edited by hand\n\na   =   1\n").unwrap();
+    let backend = FileBackend::new(&path);
+    let mut data = backend.load().unwrap();
+    data.insert("b", "2");
+    backend.save(&data).unwrap();
+    // The second save knows the text is not canonical: it edits it again.
+    data.insert("c", "3");
+    backend.save(&data).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# edited by hand\n\na   =   1\n"), "{text}");
+    assert_eq!(FileBackend::new(&path).load().unwrap(), data);
+    assert_ne!(text, sipcfg::file_format::write(&data).unwrap());
+}

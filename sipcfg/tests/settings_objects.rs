@@ -1004,3 +1004,36 @@ fn objects_that_outlive_their_manager_say_so() {
         Err(ConfigurationError::ManagerDropped)
     ));
 }
+
+#[test]
+fn an_observer_added_during_a_batch_hears_only_what_later_saves_change() {
+    let (manager, _) = manager();
+    let account = Account::get(&manager, "alice@example.com").unwrap();
+    account.save().unwrap();
+    assert!(!manager.notifications().has_observers());
+    let mut recorder = None;
+    manager
+        .batch(|| {
+            // Announced when nobody observes: no one hears it, and it is not told again.
+            account.set_enabled(true)?;
+            account.save()?;
+            recorder = Some(Recorder::new(&manager));
+            account.set_display_name(Some("Alice".to_owned()))?;
+            account.save()
+        })
+        .unwrap();
+    let recorder = recorder.unwrap();
+    assert!(manager.notifications().has_observers());
+    let seen = recorder.seen.lock().unwrap();
+    let changed: Vec<Vec<String>> = seen
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NotificationKind::SettingsObjectDidChange { modified } => {
+                Some(modified.keys().cloned().collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changed, vec![vec!["display_name".to_owned()]]);
+    assert!(account.enabled());
+}

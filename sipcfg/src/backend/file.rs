@@ -151,10 +151,11 @@ pub struct FileBackend {
     encoding: Encoding,
     lock_timeout: Duration,
     max_size: u64,
-    /// The version of the file's content when that content is known to be exactly what
-    /// `file_format::write` gives for its document: a save then writes canonically without
-    /// reading the old text again (the edit would give the same bytes).
-    canonical: std::sync::Arc<parking_lot::Mutex<Option<StoreVersion>>>,
+    /// The version of the file's content last written or examined, and whether that content
+    /// is exactly what `file_format::write` gives for its document: a save of a canonical
+    /// file then writes canonically without editing the old text (the edit would give the
+    /// same bytes), and a file known not to be canonical is not examined again.
+    canonical: std::sync::Arc<parking_lot::Mutex<Option<(StoreVersion, bool)>>>,
 }
 
 /// How long a save waits for another program's save to finish before it gives up with
@@ -328,13 +329,36 @@ impl FileBackend {
     /// there is no file or its content is canonical already. Also returns whether the result is
     /// canonical. A current text that does not parse is an error: it is never written over.
     fn edited(&self, current: Option<&[u8]>, data: &Data) -> Result<(Vec<u8>, bool), BackendError> {
-        let canonical_now = current.is_none_or(|bytes| {
-            *self.canonical.lock() == Some(StoreVersion::of_content(Some(bytes)))
-        });
-        let Some(bytes) = current.filter(|_| !canonical_now) else {
+        let Some(bytes) = current else {
             return Ok((self.encode(data)?, true));
         };
-        let original = file_format::decode_text(bytes, self.encoding, &self.path)?;
+        let version = StoreVersion::of_content(Some(bytes));
+        let known = self
+            .canonical
+            .lock()
+            .as_ref()
+            .filter(|(known, _)| *known == version)
+            .map(|(_, canonical)| *canonical);
+        let original = match known {
+            Some(true) => return Ok((self.encode(data)?, true)),
+            Some(false) => None,
+            None => {
+                // Not seen yet (the first save, or another program wrote it). Editing a
+                // large file costs more than reading and writing it: a canonical one is
+                // written canonically at once.
+                let text = file_format::decode_text(bytes, self.encoding, &self.path)?;
+                let canonical = is_canonical(&text, &self.path);
+                *self.canonical.lock() = Some((version, canonical));
+                if canonical {
+                    return Ok((self.encode(data)?, true));
+                }
+                Some(text)
+            }
+        };
+        let original = match original {
+            Some(text) => text,
+            None => file_format::decode_text(bytes, self.encoding, &self.path)?,
+        };
         let text =
             crate::file_edit::rewrite(&original, &self.path, data).map_err(
                 |error| match error {
@@ -780,9 +804,18 @@ impl FileBackend {
     /// Notes the version of what was just written, and whether it is canonical.
     fn remember(&self, bytes: &[u8], canonical: bool) -> StoreVersion {
         let version = StoreVersion::of_content(Some(bytes));
-        *self.canonical.lock() = canonical.then_some(version);
+        *self.canonical.lock() = Some((version, canonical));
         version
     }
+}
+
+/// Whether `text` is exactly the canonical text of what it holds (a text that does not parse
+/// is not).
+fn is_canonical(text: &str, path: &Path) -> bool {
+    file_format::parse(text, path)
+        .ok()
+        .and_then(|data| file_format::write(&data).ok())
+        .is_some_and(|canonical| canonical == text)
 }
 
 /// The file a symbolic link points to, or `path` itself.

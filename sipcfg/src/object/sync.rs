@@ -304,9 +304,22 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
     let registry = &manager.inner.objects;
     let done: Vec<Awaiting> = {
         let mut waiting = registry.awaiting.lock();
-        let (done, later): (Vec<Awaiting>, Vec<Awaiting>) = std::mem::take(&mut waiting.queue)
-            .into_iter()
-            .partition(|w| w.seq <= written);
+        let queue = std::mem::take(&mut waiting.queue);
+        let (done, later) = if queue.iter().all(|w| w.seq <= written) {
+            // The usual case: the write stored everything queued.
+            (queue, Vec::new())
+        } else {
+            let mut done = Vec::with_capacity(queue.len());
+            let mut later = Vec::new();
+            for w in queue {
+                if w.seq <= written {
+                    done.push(w);
+                } else {
+                    later.push(w);
+                }
+            }
+            (done, later)
+        };
         waiting.queue = later;
         for w in &done {
             if matches!(w.awaited, Awaited::Save(_)) {
@@ -327,15 +340,16 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
                 let renamed = state.stored_id != saved.id;
                 saved.settle(&mut state);
                 let settled_id = state.id == state.stored_id;
-                let sender = Sender {
+                // Announced saves (in a batch) post nothing now: no sender to build.
+                let sender = (!saved.announced).then(|| Sender {
                     type_name,
                     id: state.id.clone(),
-                };
+                });
                 drop(state);
                 if renamed && settled_id {
                     registry.settle_rename(&core);
                 }
-                if !saved.announced {
+                if let Some(sender) = sender {
                     posts.extend(saved.posts(sender));
                 }
             }
