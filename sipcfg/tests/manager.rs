@@ -289,7 +289,10 @@ fn a_hand_written_file_keeps_its_layout_over_several_saves() {
     data.insert("c", "3");
     backend.save(&data).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("# edited by hand\n\na   =   1\n"), "{text}");
+    assert!(
+        text.starts_with("# edited by hand\n\na   =   1\n"),
+        "{text}"
+    );
     assert_eq!(FileBackend::new(&path).load().unwrap(), data);
     assert_ne!(text, sipcfg::file_format::write(&data).unwrap());
 }

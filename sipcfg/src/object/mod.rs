@@ -647,15 +647,9 @@ impl RawObject {
             post_all(&manager, announce);
             return Ok(());
         }
-        manager.save_through(seq).map_err(|error| {
-            report_failure(
-                &manager,
-                sender,
-                report,
-                Operation::Save,
-                error,
-            )
-        })?;
+        manager
+            .save_through(seq)
+            .map_err(|error| report_failure(&manager, sender, report, Operation::Save, error))?;
         if was_new && self.core.state.read().lifecycle == Lifecycle::Deleted {
             // Another writer stored an object with this id first (see `reject_creations`).
             return Err(ConfigurationError::DuplicateId {
