@@ -339,26 +339,14 @@ impl FileBackend {
             .as_ref()
             .filter(|(known, _)| *known == version)
             .map(|(_, canonical)| *canonical);
-        let original = match known {
-            Some(true) => return Ok((self.encode(data)?, true)),
-            Some(false) => None,
-            None => {
-                // Not seen yet (the first save, or another program wrote it). Editing a
-                // large file costs more than reading and writing it: a canonical one is
-                // written canonically at once.
-                let text = file_format::decode_text(bytes, self.encoding, &self.path)?;
-                let canonical = is_canonical(&text, &self.path);
-                *self.canonical.lock() = Some((version, canonical));
-                if canonical {
-                    return Ok((self.encode(data)?, true));
-                }
-                Some(text)
-            }
-        };
-        let original = match original {
-            Some(text) => text,
-            None => file_format::decode_text(bytes, self.encoding, &self.path)?,
-        };
+        if known == Some(true) {
+            return Ok((self.encode(data)?, true));
+        }
+        // Not seen yet (the first save, or another program wrote it), or not canonical: edit
+        // the text. Editing a canonical text gives the canonical text (property-tested), so this
+        // reads the file once whatever it holds; checking for a canonical text first would read
+        // it twice whenever it is not (every hand-edited file, every `sip-settings` run on one).
+        let original = file_format::decode_text(bytes, self.encoding, &self.path)?;
         let text =
             crate::file_edit::rewrite(&original, &self.path, data).map_err(
                 |error| match error {
@@ -807,15 +795,6 @@ impl FileBackend {
         *self.canonical.lock() = Some((version, canonical));
         version
     }
-}
-
-/// Whether `text` is exactly the canonical text of what it holds (a text that does not parse
-/// is not).
-fn is_canonical(text: &str, path: &Path) -> bool {
-    file_format::parse(text, path)
-        .ok()
-        .and_then(|data| file_format::write(&data).ok())
-        .is_some_and(|canonical| canonical == text)
 }
 
 /// The file a symbolic link points to, or `path` itself.
