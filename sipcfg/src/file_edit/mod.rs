@@ -62,6 +62,7 @@
 //!
 //! Nothing here recurses over the nesting of the file or the document.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::fmt;
@@ -246,8 +247,9 @@ enum Shape {
 
 /// A setting or group of the file (including the earlier of repeated names, which reading
 /// ignores), or the file's top level.
-struct Node {
-    name: String,
+struct Node<'a> {
+    /// Borrowed from the line unless it was quoted or escaped.
+    name: Cow<'a, str>,
     /// The line of the setting or group header (none for the top level).
     line: Option<usize>,
     /// The indentation in characters (what nesting is decided on).
@@ -266,10 +268,11 @@ struct Node {
     parent: usize,
 }
 
-/// A setting (with its value and where it is on its line) or a group.
+/// A setting (where its value is on its line) or a group.
 enum Kind {
     Setting {
-        value: Value,
+        /// The setting has no value (it is nothing).
+        nothing: bool,
         /// The byte offset of the `=`.
         equals: usize,
         /// The value's text, from its first to its last character (empty just after the `=`
@@ -283,7 +286,7 @@ enum Kind {
 /// The original text read as lines and a tree of entries.
 struct FileTree<'a> {
     lines: Vec<Line<'a>>,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<'a>>,
 }
 
 impl<'a> FileTree<'a> {
@@ -313,7 +316,7 @@ impl<'a> FileTree<'a> {
         let mut tree = FileTree {
             lines,
             nodes: vec![Node {
-                name: String::new(),
+                name: Cow::Borrowed(""),
                 line: None,
                 indent: 0,
                 indent_len: 0,
@@ -392,7 +395,7 @@ impl<'a> FileTree<'a> {
         }
     }
 
-    fn node(&self, id: usize) -> &Node {
+    fn node(&self, id: usize) -> &Node<'a> {
         // Ids come from this tree only.
         &self.nodes[id]
     }
@@ -487,15 +490,15 @@ impl<'a> FileTree<'a> {
 }
 
 /// A line as [`classify`] sees it.
-enum Classified {
+enum Classified<'a> {
     Blank,
     Comment { indent: usize },
-    Entry(Node),
+    Entry(Node<'a>),
 }
 
 /// Reads one line as the parser does (`TreeBuilder::line` in `file_format`), keeping where its
 /// parts are.
-fn classify(raw: &str) -> Result<Classified, file_format::LineError> {
+fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
     let line = raw.trim_end_matches(file_format::is_whitespace);
     let (indent, mut at) = file_format::indentation(line);
     match line.as_bytes().get(at) {
@@ -525,21 +528,22 @@ fn classify(raw: &str) -> Result<Classified, file_format::LineError> {
         Kind::Group
     } else if rest_empty {
         Kind::Setting {
-            value: Value::Nothing,
+            nothing: true,
             equals,
             start: equals + 1,
             end: equals + 1,
         }
     } else {
+        file_format::read_value(line, at)?;
         Kind::Setting {
-            value: file_format::read_value(line, at)?,
+            nothing: false,
             equals,
             start: at,
             end: value_end(line, at)?,
         }
     };
     Ok(Classified::Entry(Node {
-        name: name.into_owned(),
+        name,
         line: None,
         indent,
         indent_len,
@@ -614,7 +618,7 @@ fn edit_group<'d>(
     let mut counted: Vec<(&str, usize)> = node
         .children
         .iter()
-        .map(|&child| (file.node(child).name.as_str(), child))
+        .map(|&child| (file.node(child).name.as_ref(), child))
         .collect();
     counted.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
     counted.dedup_by(|later, kept| later.0 == kept.0);
@@ -629,7 +633,7 @@ fn edit_group<'d>(
     let mut kept_names: Vec<&str> = Vec::with_capacity(node.children.len());
     for &child in &node.children {
         let entry = file.node(child);
-        let name = entry.name.as_str();
+        let name = entry.name.as_ref();
         if counted_entry(name) != Some(child) {
             continue;
         }
@@ -641,7 +645,7 @@ fn edit_group<'d>(
             (Kind::Setting { .. }, Some(Value::Group(_))) | (_, None) => {}
             (
                 Kind::Setting {
-                    value,
+                    nothing,
                     equals,
                     start,
                     end,
@@ -649,12 +653,19 @@ fn edit_group<'d>(
                 Some(new_value),
             ) => {
                 kept_names.push(name);
-                if value != new_value {
-                    let text = entry
-                        .line
-                        .and_then(|line| file.lines.get(line))
-                        .map_or("", |line| line.text);
-                    let replaced = replace_value(text, value, new_value, *equals, *start, *end);
+                let text = entry
+                    .line
+                    .and_then(|line| file.lines.get(line))
+                    .map_or("", |line| line.text);
+                // The old value is read again from its line (it was read once already, so this
+                // cannot fail): the table keeps where values are, not a second document.
+                let value = if *nothing {
+                    Value::Nothing
+                } else {
+                    file_format::read_value(text, *start).unwrap_or(Value::Nothing)
+                };
+                if value != *new_value {
+                    let replaced = replace_value(text, &value, new_value, *equals, *start, *end);
                     if let Some(line) = entry.line {
                         edits.replaced.insert(line, replaced);
                     }
@@ -668,7 +679,7 @@ fn edit_group<'d>(
     // Every entry of a name that goes (or changes kind) goes, the ignored earlier ones too.
     let mut kept: Vec<usize> = Vec::with_capacity(node.children.len());
     for &child in &node.children {
-        if is_kept(file.node(child).name.as_str()) {
+        if is_kept(file.node(child).name.as_ref()) {
             kept.push(child);
         } else {
             let (start, end) = (file.start_of(child), file.removal_end(child));
