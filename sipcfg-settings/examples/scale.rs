@@ -4,7 +4,8 @@
 //! of them. Prints one row per size.
 //!
 //! Run: `cargo run --release -p sipcfg-settings --example scale -- 1000 10000 100000 1000000`
-//! (each size runs in a child process of its own, so that peak figures do not mix).
+//! (for each size one child process writes the file and another opens it, so that peak figures
+//! do not mix and the measured process starts as an application does).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -121,15 +122,16 @@ fn vm(field: &str) -> usize {
         .map_or(0, |kb| kb * 1024)
 }
 
-fn one(accounts: usize) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let file_size = write_file(dir.path(), accounts);
+fn one(accounts: usize, dir: &Path) {
+    let file_size = std::fs::metadata(dir.join(sipcfg_settings::CONFIG_FILE_NAME))
+        .expect("the file written by the `--write` child")
+        .len() as usize;
     let before = live();
     PEAK.store(before, Ordering::Relaxed);
     let start = Instant::now();
     // As `sipcfg_settings::open`, with room for the 650 MB file of a million accounts.
     let manager = sipcfg::ConfigurationManager::new();
-    let file = dir.path().join(sipcfg_settings::CONFIG_FILE_NAME);
+    let file = dir.join(sipcfg_settings::CONFIG_FILE_NAME);
     manager
         .start(FileBackend::new(file).with_max_size(u64::MAX))
         .expect("opens");
@@ -189,10 +191,18 @@ fn one(accounts: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, n] = args.as_slice() {
-        if flag == "--one" {
-            one(n.parse().expect("a number of accounts"));
-            return;
+    if let [flag, n, dir] = args.as_slice() {
+        let n = n.parse().expect("a number of accounts");
+        match flag.as_str() {
+            "--write" => {
+                write_file(Path::new(dir), n);
+                return;
+            }
+            "--one" => {
+                one(n, Path::new(dir));
+                return;
+            }
+            _ => {}
         }
     }
     let sizes: Vec<usize> = if args.is_empty() {
@@ -206,10 +216,16 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let exe = std::env::current_exe().expect("the example's path");
     for n in sizes {
-        let status = Command::new(&exe)
-            .args(["--one", &n.to_string()])
-            .status()
-            .expect("runs a child");
-        assert!(status.success(), "the run for {n} accounts failed");
+        // The file is generated in a process of its own: the measured process starts as an
+        // application would, without the heap left over from building the document to write.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let dir_arg = dir.path().to_str().expect("a UTF-8 temporary path");
+        for flag in ["--write", "--one"] {
+            let status = Command::new(&exe)
+                .args([flag, &n.to_string(), dir_arg])
+                .status()
+                .expect("runs a child");
+            assert!(status.success(), "the {flag} run for {n} accounts failed");
+        }
     }
 }

@@ -1037,3 +1037,17 @@ fn an_observer_added_during_a_batch_hears_only_what_later_saves_change() {
     assert_eq!(changed, vec![vec!["display_name".to_owned()]]);
     assert!(account.enabled());
 }
+
+#[test]
+fn a_renamed_unsaved_object_is_listed_under_its_new_id_in_order() {
+    let (manager, _) = manager_with(doc(
+        r#"{"Accounts": {"a@example.com": {}, "c@example.com": {}, "d@example.com": {}}}"#,
+    ));
+    let a = Account::get(&manager, "a@example.com").unwrap();
+    let _c = Account::get(&manager, "c@example.com").unwrap();
+    a.set_id("b@example.com").unwrap();
+    assert_eq!(
+        Account::ids(&manager).unwrap(),
+        vec!["b@example.com", "c@example.com", "d@example.com"]
+    );
+}

@@ -2,7 +2,7 @@
 //! creating new ones), listing ids, and registering extensions, which upgrades live objects.
 
 use std::any::TypeId;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -121,34 +121,46 @@ pub(super) fn obtain(
     }
     let mut failures = Vec::new();
     let mut blocked = Vec::new();
-    let stored = match manager.get(info.group, id) {
-        Ok(Value::Group(data)) => Some(data),
-        Ok(other) => {
-            // The whole entry is not a group: keep it until something is assigned.
-            failures.push(
-                LoadFailure {
-                    path: String::new(),
-                    error: ValueError::new(format!(
-                        "expected a group of settings for the whole object, found {}",
-                        other.kind()
-                    )),
-                    raw: other,
-                }
-                .into(),
-            );
-            blocked.push(Vec::new());
-            Some(Data::new())
-        }
-        Err(ConfigurationError::ObjectNotFound(_)) => None,
-        Err(error) => return Err(error),
-    };
-    if stored.is_none() && !create {
-        return Ok(None);
-    }
     let layout = manager.inner.extensions.layout(info.schema);
-    let slots = load_slots(&layout, stored.as_ref(), &mut failures, 0);
-    block_non_groups(&layout, 0, stored.as_ref(), &mut blocked, &mut failures);
-    let loaded = stored.is_some();
+    // The stored entry is read where it lies in the document, not cloned (at start-up every
+    // object is loaded once: a copy of each would double the work of loading).
+    let loaded = manager.with_data(|data| {
+        let entry = match info.group {
+            Some(group) => data.group(group).and_then(|group| group.get(id)),
+            None => data.get(id),
+        };
+        let whole_entry_failure;
+        let stored = match entry {
+            Some(Value::Group(stored)) => Some(stored),
+            Some(other) => {
+                // The whole entry is not a group: keep it until something is assigned.
+                failures.push(
+                    LoadFailure {
+                        path: String::new(),
+                        error: ValueError::new(format!(
+                            "expected a group of settings for the whole object, found {}",
+                            other.kind()
+                        )),
+                        raw: other.clone(),
+                    }
+                    .into(),
+                );
+                blocked.push(Vec::new());
+                whole_entry_failure = Data::new();
+                Some(&whole_entry_failure)
+            }
+            None => None,
+        };
+        if stored.is_none() && !create {
+            return None;
+        }
+        let slots = load_slots(&layout, stored, &mut failures, 0);
+        block_non_groups(&layout, 0, stored, &mut blocked, &mut failures);
+        Some((slots, stored.is_some()))
+    })?;
+    let Some((slots, loaded)) = loaded else {
+        return Ok(None);
+    };
     let lifecycle = if loaded || !info.per_id() {
         Lifecycle::Active
     } else {
@@ -268,19 +280,38 @@ pub(super) fn object_ids(
     // Listing a type's ids follows the type: objects of it that other writers add or remove
     // are reported (`WasCreated`/`WasDeleted`, `Origin::External`) even while none is live.
     registry.known.entry(info.type_id).or_insert(*info);
-    let mut ids: BTreeSet<String> = ids.into_iter().collect();
-    for ((type_id, stored_id), _) in registry.renamed.iter() {
-        if *type_id == info.type_id {
-            ids.remove(stored_id);
-        }
+    // The stored names come sorted and distinct: keep them as a sorted vector (a set built
+    // name by name costs a tree insertion per object, and start-up lists every account).
+    let mut ids = ids;
+    debug_assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+    let renamed: HashSet<&str> = registry
+        .renamed
+        .keys()
+        .filter(|(type_id, _)| *type_id == info.type_id)
+        .map(|(_, stored_id)| stored_id.as_str())
+        .collect();
+    if !renamed.is_empty() {
+        ids.retain(|id| !renamed.contains(id.as_str()));
     }
+    // Live objects come in hash order: look them up in a hash set, not by binary search
+    // (a cache miss per step over a large listing).
+    let listed: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut extra = Vec::new();
     for ((type_id, id), core) in registry.live.iter() {
         // Stored objects are listed from storage; new ones only once saved.
-        if *type_id == info.type_id && core.state.read().lifecycle == Lifecycle::Active {
-            ids.insert(id.clone());
+        if *type_id == info.type_id
+            && !listed.contains(id.as_str())
+            && core.state.read().lifecycle == Lifecycle::Active
+        {
+            extra.push(id.clone());
         }
     }
-    Ok(ids.into_iter().collect())
+    drop(listed);
+    if !extra.is_empty() {
+        ids.extend(extra);
+        ids.sort_unstable();
+    }
+    Ok(ids)
 }
 
 /// The stored names of `info`'s group that are not ids of its type, with the reason.

@@ -302,35 +302,46 @@ pub(super) fn load_slots(
     failures: &mut Vec<LoadNote>,
     first: usize,
 ) -> Slots {
-    let mut slots = Slots::default();
+    // Without a stored entry every slot is a plain default, which `Slots` does not hold.
+    let Some(stored) = stored else {
+        return Slots::default();
+    };
+    // Room for every slot at once, given back below: one allocation and one in-place shrink
+    // instead of a reallocation each time the vector doubles (this runs once per object).
+    let mut slots = Slots {
+        entries: Vec::with_capacity(layout.slots.len().saturating_sub(first)),
+    };
     for (index, info) in layout.slots.iter().enumerate().skip(first) {
-        let mut slot = SlotState::default_of(info.default.clone());
-        if let (false, Some(stored)) = (info.schema.runtime, stored) {
-            if let Some(raw) = stored.get_path(&info.store_path) {
-                match (info.schema.ops.from_stored)(raw) {
-                    Ok(value) => {
-                        slot.value = value.clone();
-                        slot.explicit = true;
-                        slot.stored = Some(value);
-                    }
-                    Err(error) => {
-                        slot.keeps_raw = true;
-                        failures.push(
-                            LoadFailure {
-                                path: info.path.clone(),
-                                raw: raw.clone(),
-                                error,
-                            }
-                            .into(),
-                        );
-                    }
-                }
-            } else {
-                load_moved(info, stored, &mut slot, failures);
-            }
+        if info.schema.runtime {
+            continue;
         }
-        if !slot.is_plain_default() {
+        if let Some(raw) = stored.get_path(&info.store_path) {
+            let mut slot = SlotState::default_of(info.default.clone());
+            match (info.schema.ops.from_stored)(raw) {
+                Ok(value) => {
+                    slot.value = value.clone();
+                    slot.explicit = true;
+                    slot.stored = Some(value);
+                }
+                Err(error) => {
+                    slot.keeps_raw = true;
+                    failures.push(
+                        LoadFailure {
+                            path: info.path.clone(),
+                            raw: raw.clone(),
+                            error,
+                        }
+                        .into(),
+                    );
+                }
+            }
             slots.push(index, slot);
+        } else if !info.was_paths.is_empty() {
+            let mut slot = SlotState::default_of(info.default.clone());
+            load_moved(info, stored, &mut slot, failures);
+            if !slot.is_plain_default() {
+                slots.push(index, slot);
+            }
         }
     }
     slots.entries.shrink_to_fit();
