@@ -659,9 +659,65 @@ impl std::error::Error for WriteError {}
 /// [`parse`] of the result gives `data` back. The only document that cannot be written is one
 /// with an empty name somewhere: [`WriteError::EmptyName`].
 pub fn write(data: &Data) -> Result<String, WriteError> {
+    let mut out = String::new();
+    match write_into(data, &mut out) {
+        Ok(()) => Ok(out),
+        Err(WriteFailure::Document(error)) => Err(error),
+        // Writing into a `String` never fails.
+        Err(WriteFailure::Sink) => Ok(out),
+    }
+}
+
+/// Whether `bytes` are exactly what [`write`] gives for `data` (a document that cannot be
+/// written is not). Compared while writing, piece by piece: no text is built, and the first
+/// difference ends the comparison.
+pub(crate) fn is_written_as(data: &Data, bytes: &[u8]) -> bool {
+    let mut compare = Compare { rest: bytes };
+    write_into(data, &mut compare).is_ok() && compare.rest.is_empty()
+}
+
+/// A sink that compares what is written with the bytes expected next, failing at the first
+/// difference.
+struct Compare<'a> {
+    rest: &'a [u8],
+}
+
+impl fmt::Write for Compare<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self.rest.strip_prefix(s.as_bytes()) {
+            Some(rest) => {
+                self.rest = rest;
+                Ok(())
+            }
+            None => Err(fmt::Error),
+        }
+    }
+}
+
+/// Why [`write_into`] stopped.
+#[derive(Debug)]
+pub(crate) enum WriteFailure {
+    /// The document cannot be written (nothing was written past the entry before it).
+    Document(WriteError),
+    /// The sink refused a piece of text (a comparison found a difference, or an I/O error that
+    /// the sink keeps).
+    Sink,
+}
+
+impl From<fmt::Error> for WriteFailure {
+    fn from(_: fmt::Error) -> Self {
+        WriteFailure::Sink
+    }
+}
+
+/// [`write`] into any sink, piece by piece, in the order of the text.
+pub(crate) fn write_into<W: fmt::Write + ?Sized>(
+    data: &Data,
+    out: &mut W,
+) -> Result<(), WriteFailure> {
     let mut writer = Writer {
-        out: String::new(),
-        spaces: String::new(),
+        out,
+        wrote: false,
         path: Vec::new(),
     };
     writer.settings(data, 0)?;
@@ -674,38 +730,41 @@ pub fn write(data: &Data) -> Result<String, WriteError> {
             Some((name, group)) => {
                 writer.path.push(name);
                 if name.is_empty() {
-                    return Err(writer.empty_name());
+                    return Err(WriteFailure::Document(writer.empty_name()));
                 }
-                writer.indent(depth);
-                push_escaped(&mut writer.out, name);
-                writer.out.push_str(":\n");
+                writer.indent(depth)?;
+                write_escaped(writer.out, name)?;
+                writer.out.write_str(":\n")?;
                 writer.settings(group, depth + 1)?;
                 open.push(group.iter());
             }
             None => {
                 open.pop();
                 if writer.path.pop().is_some() {
-                    writer.out.push('\n');
+                    writer.out.write_char('\n')?;
                 }
             }
         }
     }
-    if writer.out.is_empty() {
-        writer.out.push('\n');
+    if !writer.wrote {
+        writer.out.write_char('\n')?;
     }
-    Ok(writer.out)
+    Ok(())
 }
 
-/// The output being written and where the writer is in the document.
-struct Writer<'a> {
-    out: String,
-    /// Spaces to copy indentation from.
-    spaces: String,
+/// Where the writer is in the document, and where its text goes.
+struct Writer<'a, 'w, W: fmt::Write + ?Sized> {
+    out: &'w mut W,
+    /// Whether anything was written (an empty document is a single newline).
+    wrote: bool,
     /// The names of the open groups.
     path: Vec<&'a str>,
 }
 
-impl<'a> Writer<'a> {
+/// Spaces to copy indentation from.
+const SPACES: &str = "                                ";
+
+impl<'a, W: fmt::Write + ?Sized> Writer<'a, '_, W> {
     /// The error for an empty name, the last of `self.path`.
     fn empty_name(&self) -> WriteError {
         WriteError::EmptyName {
@@ -713,33 +772,36 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn indent(&mut self, depth: usize) {
-        let width = depth.saturating_mul(4);
-        while self.spaces.len() < width {
-            self.spaces.push_str("                                ");
+    /// Starts a line at `depth`: its indentation.
+    fn indent(&mut self, depth: usize) -> fmt::Result {
+        self.wrote = true;
+        let mut width = depth.saturating_mul(4);
+        while width > 0 {
+            let now = width.min(SPACES.len());
+            self.out.write_str(SPACES.get(..now).unwrap_or_default())?;
+            width -= now;
         }
-        self.out
-            .push_str(self.spaces.get(..width).unwrap_or_default());
+        Ok(())
     }
 
     /// Writes the settings (not the sub-groups) of `group`, at `depth`.
-    fn settings(&mut self, group: &'a Data, depth: usize) -> Result<(), WriteError> {
+    fn settings(&mut self, group: &'a Data, depth: usize) -> Result<(), WriteFailure> {
         for (name, value) in group {
             if matches!(value, Value::Group(_)) {
                 continue;
             }
             if name.is_empty() {
                 self.path.push(name);
-                return Err(self.empty_name());
+                return Err(WriteFailure::Document(self.empty_name()));
             }
-            self.indent(depth);
-            push_escaped(&mut self.out, name);
+            self.indent(depth)?;
+            write_escaped(self.out, name)?;
             if value.is_nothing() {
-                self.out.push_str(" =\n");
+                self.out.write_str(" =\n")?;
             } else {
-                self.out.push_str(" = ");
-                push_value(&mut self.out, value);
-                self.out.push('\n');
+                self.out.write_str(" = ")?;
+                write_value(self.out, value)?;
+                self.out.write_char('\n')?;
             }
         }
         Ok(())
@@ -749,21 +811,28 @@ impl<'a> Writer<'a> {
 /// Writes the text of a setting's value after its `= `: a string, or a list (a one-item list
 /// ends with `,`, the empty list is `,`). Nothing and groups write nothing.
 pub(crate) fn push_value(out: &mut String, value: &Value) {
+    // Writing into a `String` never fails.
+    let _ = write_value(out, value);
+}
+
+/// [`push_value`] into any sink.
+fn write_value<W: fmt::Write + ?Sized>(out: &mut W, value: &Value) -> fmt::Result {
     match value {
-        Value::Nothing | Value::Group(_) => {}
-        Value::String(s) => push_escaped(out, s),
+        Value::Nothing | Value::Group(_) => Ok(()),
+        Value::String(s) => write_escaped(out, s),
         Value::List(items) => match items.as_slice() {
-            [] => out.push(','),
+            [] => out.write_char(','),
             [only] => {
-                push_escaped(out, only);
-                out.push(',');
+                write_escaped(out, only)?;
+                out.write_char(',')
             }
             [first, rest @ ..] => {
-                push_escaped(out, first);
+                write_escaped(out, first)?;
                 for item in rest {
-                    out.push_str(", ");
-                    push_escaped(out, item);
+                    out.write_str(", ")?;
+                    write_escaped(out, item)?;
                 }
+                Ok(())
             }
         },
     }
@@ -782,12 +851,17 @@ fn needs_quotes(s: &str) -> bool {
 
 /// Writes a name or string, quoted and escaped if it needs to be.
 pub(crate) fn push_escaped(out: &mut String, s: &str) {
-    if !needs_quotes(s) {
-        out.push_str(s);
-        return;
-    }
     out.reserve(s.len() + 2);
-    out.push('"');
+    // Writing into a `String` never fails.
+    let _ = write_escaped(out, s);
+}
+
+/// [`push_escaped`] into any sink.
+fn write_escaped<W: fmt::Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
+    if !needs_quotes(s) {
+        return out.write_str(s);
+    }
+    out.write_char('"')?;
     let mut run_start = 0;
     for (at, byte) in s.bytes().enumerate() {
         let escape = match byte {
@@ -797,12 +871,12 @@ pub(crate) fn push_escaped(out: &mut String, s: &str) {
             b'\r' => "\\r",
             _ => continue,
         };
-        out.push_str(s.get(run_start..at).unwrap_or_default());
-        out.push_str(escape);
+        out.write_str(s.get(run_start..at).unwrap_or_default())?;
+        out.write_str(escape)?;
         run_start = at + 1;
     }
-    out.push_str(s.get(run_start..).unwrap_or_default());
-    out.push('"');
+    out.write_str(s.get(run_start..).unwrap_or_default())?;
+    out.write_char('"')
 }
 
 /// The path of the first name or string in `data`, in the order [`write`] writes them, for

@@ -323,40 +323,61 @@ impl FileBackend {
         }
     }
 
-    /// The bytes to store for `data` when the file holds `current`: the current text edited to
-    /// describe `data` (comments, blank lines, order, indentation and quoting of everything
-    /// unchanged are kept; see [`file_edit`](crate::file_edit)), or the canonical text when
-    /// there is no file or its content is canonical already. Also returns whether the result is
-    /// canonical. A current text that does not parse is an error: it is never written over.
-    fn edited(&self, current: Option<&[u8]>, data: &Data) -> Result<(Vec<u8>, bool), BackendError> {
+    /// The bytes to store for `data` when the file holds `current` (at `version`): the current
+    /// text edited to describe `data` (comments, blank lines, order, indentation and quoting of
+    /// everything unchanged are kept; see [`file_edit`](crate::file_edit)), or the canonical
+    /// text when there is no file or its content is canonical already. Also returns whether the
+    /// result is canonical. A current text that does not parse is an error: it is never written
+    /// over. `current` is freed before the new text is built when it is not needed for it.
+    fn edited(
+        &self,
+        current: Option<Vec<u8>>,
+        version: &StoreVersion,
+        data: &Data,
+    ) -> Result<(Vec<u8>, bool), BackendError> {
         let Some(bytes) = current else {
             return Ok((self.encode(data)?, true));
         };
-        let version = StoreVersion::of_content(Some(bytes));
         let known = self
             .canonical
             .lock()
             .as_ref()
-            .filter(|(known, _)| *known == version)
+            .filter(|(known, _)| known == version)
             .map(|(_, canonical)| *canonical);
         if known == Some(true) {
+            // The edit of a canonical text is the canonical text: the old text is not needed.
+            drop(bytes);
             return Ok((self.encode(data)?, true));
         }
-        // Not seen yet (the first save, or another program wrote it), or not canonical: edit
+        // Not seen yet (a file this backend did not load or write), or not canonical: edit
         // the text. Editing a canonical text gives the canonical text (property-tested), so this
         // reads the file once whatever it holds; checking for a canonical text first would read
         // it twice whenever it is not (every hand-edited file, every `sip-settings` run on one).
-        let original = file_format::decode_text(bytes, self.encoding, &self.path)?;
-        let text =
-            crate::file_edit::rewrite(&original, &self.path, data).map_err(
-                |error| match error {
-                    crate::file_edit::EditError::Unreadable(parse) => BackendError::Parse(parse),
-                    crate::file_edit::EditError::Unwritable(write) => self.unrepresentable(&write),
-                },
-            )?;
+        let text = {
+            let original = file_format::decode_text(&bytes, self.encoding, &self.path)?;
+            crate::file_edit::rewrite(&original, &self.path, data).map_err(|error| match error {
+                crate::file_edit::EditError::Unreadable(parse) => BackendError::Parse(parse),
+                crate::file_edit::EditError::Unwritable(write) => self.unrepresentable(&write),
+            })?
+        };
+        drop(bytes);
         // Remember whether the text is canonical: the next save can then skip the edit.
-        let canonical = file_format::write(data).is_ok_and(|canonical| canonical == text);
+        let canonical = file_format::is_written_as(data, text.as_bytes());
         Ok((self.encode_text(text, data)?, canonical))
+    }
+
+    /// Notes whether the file content `bytes` (at `version`), which parsed as `data`, is
+    /// canonical: exactly what [`file_format::write`] gives for `data`. A save of that content
+    /// then writes the new document canonically without editing the old text, or edits it
+    /// without checking again. Compared as it is written (no second text); only for UTF-8,
+    /// where the written text is the bytes.
+    fn note_canonical(&self, version: &StoreVersion, bytes: Option<&[u8]>, data: &Data) {
+        let Some(bytes) = bytes else { return };
+        if !self.encoding.is_utf8() {
+            return;
+        }
+        let canonical = file_format::is_written_as(data, bytes);
+        *self.canonical.lock() = Some((*version, canonical));
     }
 
     /// `text` (the text of `data`) as bytes in the backend's encoding.
@@ -744,7 +765,8 @@ impl Backend for FileBackend {
     fn save(&self, data: &Data) -> Result<(), BackendError> {
         // Everything that can be refused is refused before the disk is touched.
         let current = self.read_file().ok().flatten();
-        let (bytes, canonical) = match self.edited(current.as_deref(), data) {
+        let version = StoreVersion::of_content(current.as_deref());
+        let (bytes, canonical) = match self.edited(current, &version, data) {
             Ok(edited) => edited,
             Err(BackendError::Parse(_)) => (self.encode(data)?, true),
             Err(error) => return Err(error),
@@ -756,9 +778,14 @@ impl Backend for FileBackend {
 
     fn load_versioned(&self) -> Result<Loaded, BackendError> {
         let bytes = self.read_file()?;
+        let data = self.parse(bytes.as_deref())?;
+        let version = StoreVersion::of_content(bytes.as_deref());
+        // A manager saves what it loaded: knowing now, with the text and its document at hand,
+        // whether the text is canonical spares the first save an edit of the whole text.
+        self.note_canonical(&version, bytes.as_deref(), &data);
         Ok(Loaded {
-            data: self.parse(bytes.as_deref())?,
-            version: Some(StoreVersion::of_content(bytes.as_deref())),
+            data,
+            version: Some(version),
         })
     }
 
@@ -774,11 +801,14 @@ impl Backend for FileBackend {
     ) -> Result<Option<StoreVersion>, BackendError> {
         let _lock = self.try_lock_for(LockMode::Exclusive, self.lock_timeout)?;
         let current = self.read_file()?;
-        if since != Some(&StoreVersion::of_content(current.as_deref())) {
-            merge.rebase(self.parse(current.as_deref())?);
+        let version = StoreVersion::of_content(current.as_deref());
+        if since != Some(&version) {
+            let stored = self.parse(current.as_deref())?;
+            self.note_canonical(&version, current.as_deref(), &stored);
+            merge.rebase(stored);
         }
         // What is merged into the file is an edit of the file's text as it is now.
-        let (bytes, canonical) = self.edited(current.as_deref(), merge.document())?;
+        let (bytes, canonical) = self.edited(current, &version, merge.document())?;
         self.write_file(&bytes)?;
         Ok(Some(self.remember(&bytes, canonical)))
     }

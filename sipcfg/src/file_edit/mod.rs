@@ -155,14 +155,10 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
     check_names(new)?;
     let file = FileTree::read(text, path)?;
     let newline = match file.lines.first() {
-        Some(line) if line.end == "\r\n" => "\r\n",
+        Some(line) if line.end == LineEnd::CarriageReturnNewline => "\r\n",
         _ => "\n",
     };
-    if file
-        .lines
-        .iter()
-        .all(|line| matches!(line.shape, Shape::Blank))
-    {
+    if file.lines.iter().all(|line| line.kind == LineKind::Blank) {
         return Ok(with_newline(&file_format::write(new)?, newline));
     }
     let mut edits = Edits {
@@ -171,11 +167,25 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
         inserts: Vec::new(),
         newline,
     };
-    let mut stack: Vec<(usize, &Data, usize)> = vec![(ROOT, new, 0)];
-    while let Some((group, data, depth)) = stack.pop() {
-        edit_group(&file, &mut edits, group, data, depth, &mut stack)?;
+    {
+        let mut stack: Vec<(usize, &Data, usize)> = vec![(ROOT, new, 0)];
+        let mut scratch = Scratch::default();
+        while let Some((group, data, depth)) = stack.pop() {
+            edit_group(
+                &file,
+                &mut edits,
+                group,
+                data,
+                depth,
+                &mut stack,
+                &mut scratch,
+            )?;
+        }
     }
-    Ok(edits.apply(&file.lines))
+    // The entries are no longer needed: freed before the new text is built (the lines are).
+    let FileTree { lines, nodes } = file;
+    drop(nodes);
+    Ok(edits.apply(&lines))
 }
 
 /// Fails like [`write`](crate::file_format::write) for the first empty name, in the order it
@@ -226,13 +236,57 @@ fn with_newline(text: &str, newline: &str) -> String {
 /// The node id of the file's top level.
 const ROOT: usize = 0;
 
-/// One line of the original text.
+/// No node or line: the top level has no line, a group without entries no children.
+const NONE: usize = usize::MAX;
+
+/// One line of the original text. A file has as many as it has lines: 32 bytes each.
 struct Line<'a> {
     /// The line without its line ending.
     text: &'a str,
+    /// For a comment: its indentation in characters.
+    indent: usize,
+    kind: LineKind,
+    end: LineEnd,
+}
+
+/// What a line is, without the indentation of a comment (see [`Line::shape`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LineKind {
+    Blank,
+    Comment,
+    Entry,
+}
+
+/// How a line ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LineEnd {
+    /// `\n`.
+    Newline,
+    /// `\r\n`.
+    CarriageReturnNewline,
+    /// Nothing: the file's last line, without a line ending.
+    Unterminated,
+}
+
+impl Line<'_> {
+    fn shape(&self) -> Shape {
+        match self.kind {
+            LineKind::Blank => Shape::Blank,
+            LineKind::Comment => Shape::Comment {
+                indent: self.indent,
+            },
+            LineKind::Entry => Shape::Entry,
+        }
+    }
+
     /// `"\n"`, `"\r\n"`, or `""` for a last line without one.
-    end: &'a str,
-    shape: Shape,
+    fn end(&self) -> &'static str {
+        match self.end {
+            LineEnd::Newline => "\n",
+            LineEnd::CarriageReturnNewline => "\r\n",
+            LineEnd::Unterminated => "",
+        }
+    }
 }
 
 /// What a line is.
@@ -246,26 +300,42 @@ enum Shape {
 }
 
 /// A setting or group of the file (including the earlier of repeated names, which reading
-/// ignores), or the file's top level.
+/// ignores), or the file's top level. A file has one for each of its lines that is an entry
+/// (96 bytes each); the entries of a group are linked (first, last, next), not listed in a
+/// vector of their own.
 struct Node<'a> {
     /// Borrowed from the line unless it was quoted or escaped.
     name: Cow<'a, str>,
-    /// The line of the setting or group header (none for the top level).
-    line: Option<usize>,
+    /// The line of the setting or group header ([`NONE`] for the top level).
+    line: usize,
     /// The indentation in characters (what nesting is decided on).
     indent: usize,
-    /// The indentation's length in bytes: the line's text up to here is copied for neighbours.
-    indent_len: usize,
     kind: Kind,
-    /// The entries of a group, in file order.
-    children: Vec<usize>,
+    /// The next entry of the same group, in file order ([`NONE`] for the last).
+    next_sibling: usize,
     /// The last line that is neither blank nor a comment, of the entry and all it contains.
     last_line: usize,
-    /// For a group: the blank lines that close it in the canonical layout (1, plus those of its
-    /// last entry if that is a group).
-    closing: usize,
     /// The group holding it (the top level for itself).
     parent: usize,
+}
+
+impl Node<'_> {
+    /// The line of the setting or group header (none for the top level).
+    fn line(&self) -> Option<usize> {
+        (self.line != NONE).then_some(self.line)
+    }
+
+    /// The last entry of a group.
+    fn last_child(&self) -> Option<usize> {
+        match self.kind {
+            Kind::Group { last_child, .. } if last_child != NONE => Some(last_child),
+            _ => None,
+        }
+    }
+
+    fn is_group(&self) -> bool {
+        matches!(self.kind, Kind::Group { .. })
+    }
 }
 
 /// A setting (where its value is on its line) or a group.
@@ -280,8 +350,22 @@ enum Kind {
         start: usize,
         end: usize,
     },
-    Group,
+    Group {
+        /// The first and last entries, in file order ([`NONE`] without entries).
+        first_child: usize,
+        last_child: usize,
+        /// The blank lines that close it in the canonical layout (1, plus those of its last
+        /// entry if that is a group).
+        closing: usize,
+    },
 }
+
+/// A group without entries, closed by no blank line yet.
+const EMPTY_GROUP: Kind = Kind::Group {
+    first_child: NONE,
+    last_child: NONE,
+    closing: 0,
+};
 
 /// The original text read as lines and a tree of entries.
 struct FileTree<'a> {
@@ -289,10 +373,33 @@ struct FileTree<'a> {
     nodes: Vec<Node<'a>>,
 }
 
+/// The entries of a group, in file order.
+struct Children<'t, 'a> {
+    tree: &'t FileTree<'a>,
+    next: usize,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let id = self.next;
+        let node = self.tree.nodes.get(id)?;
+        self.next = node.next_sibling;
+        Some(id)
+    }
+}
+
 impl<'a> FileTree<'a> {
     /// Reads `text` as [`parse`](crate::file_format::parse) does, keeping where everything is.
+    ///
+    /// The line and entry tables are sized exactly before they are filled (they are the size of
+    /// the file several times over: a vector grown by doubling would hold up to twice that).
     fn read(text: &'a str, path: &Path) -> Result<Self, ParseError> {
-        let mut lines = Vec::new();
+        let newlines = text.bytes().filter(|&byte| byte == b'\n').count();
+        let mut lines = Vec::with_capacity(newlines + 1);
+        // Lines that hold something other than white space and a comment: entries, or errors.
+        let mut entries = 0;
         let mut rest = text;
         while !rest.is_empty() {
             let (line, end, next) = match rest.find('\n') {
@@ -300,57 +407,74 @@ impl<'a> FileTree<'a> {
                     let line = rest.get(..at).unwrap_or_default();
                     let next = rest.get(at + 1..).unwrap_or_default();
                     match line.strip_suffix('\r') {
-                        Some(stripped) => (stripped, "\r\n", next),
-                        None => (line, "\n", next),
+                        Some(stripped) => (stripped, LineEnd::CarriageReturnNewline, next),
+                        None => (line, LineEnd::Newline, next),
                     }
                 }
-                None => (rest, "", ""),
+                None => (rest, LineEnd::Unterminated, ""),
             };
+            let (_, at) = file_format::indentation(line);
+            if !matches!(line.as_bytes().get(at), None | Some(b'#')) {
+                entries += 1;
+            }
             lines.push(Line {
                 text: line,
+                indent: 0,
+                kind: LineKind::Blank,
                 end,
-                shape: Shape::Blank,
             });
             rest = next;
         }
-        let mut tree = FileTree {
-            lines,
-            nodes: vec![Node {
-                name: Cow::Borrowed(""),
-                line: None,
-                indent: 0,
-                indent_len: 0,
-                kind: Kind::Group,
-                children: Vec::new(),
-                last_line: 0,
-                closing: 0,
-                parent: ROOT,
-            }],
-        };
+        let mut nodes = Vec::with_capacity(entries + 1);
+        nodes.push(Node {
+            name: Cow::Borrowed(""),
+            line: NONE,
+            indent: 0,
+            kind: EMPTY_GROUP,
+            next_sibling: NONE,
+            last_line: 0,
+            parent: ROOT,
+        });
+        let mut tree = FileTree { lines, nodes };
         // The open groups, innermost last (the top level is always open and not listed).
         let mut open: Vec<usize> = Vec::new();
         for index in 0..tree.lines.len() {
             let raw = tree.lines.get(index).map_or("", |line| line.text);
-            let shape = match classify(raw) {
-                Ok(Classified::Blank) => Shape::Blank,
-                Ok(Classified::Comment { indent }) => Shape::Comment { indent },
+            let (kind, indent) = match classify(raw) {
+                Ok(Classified::Blank) => (LineKind::Blank, 0),
+                Ok(Classified::Comment { indent }) => (LineKind::Comment, indent),
                 Ok(Classified::Entry(mut node)) => {
                     tree.close_to(&mut open, node.indent);
                     let parent = open.last().copied().unwrap_or(ROOT);
                     let id = tree.nodes.len();
-                    node.line = Some(index);
+                    node.line = index;
                     node.last_line = index;
                     node.parent = parent;
-                    let is_group = matches!(node.kind, Kind::Group);
+                    let is_group = node.is_group();
                     tree.nodes.push(node);
+                    let previous = tree.nodes.get(parent).and_then(Node::last_child);
+                    if let Some(previous) = previous.and_then(|at| tree.nodes.get_mut(at)) {
+                        previous.next_sibling = id;
+                    }
                     if let Some(parent) = tree.nodes.get_mut(parent) {
-                        parent.children.push(id);
+                        // The parent is an open group: the top level, or a group header.
+                        if let Kind::Group {
+                            first_child,
+                            last_child,
+                            ..
+                        } = &mut parent.kind
+                        {
+                            if *first_child == NONE {
+                                *first_child = id;
+                            }
+                            *last_child = id;
+                        }
                         parent.last_line = index;
                     }
                     if is_group {
                         open.push(id);
                     }
-                    Shape::Entry
+                    (LineKind::Entry, 0)
                 }
                 Err((kind, at)) => {
                     return Err(ParseError {
@@ -362,7 +486,8 @@ impl<'a> FileTree<'a> {
                 }
             };
             if let Some(line) = tree.lines.get_mut(index) {
-                line.shape = shape;
+                line.kind = kind;
+                line.indent = indent;
             }
         }
         tree.close_to(&mut open, 0);
@@ -380,18 +505,33 @@ impl<'a> FileTree<'a> {
             let last_child_closing = self
                 .nodes
                 .get(id)
-                .and_then(|node| node.children.last())
-                .and_then(|&child| self.nodes.get(child))
-                .filter(|child| matches!(child.kind, Kind::Group))
-                .map_or(0, |child| child.closing);
+                .and_then(Node::last_child)
+                .and_then(|child| self.nodes.get(child))
+                .map_or(0, |child| match child.kind {
+                    Kind::Group { closing, .. } => closing,
+                    Kind::Setting { .. } => 0,
+                });
             let last_line = self.nodes.get(id).map_or(0, |node| node.last_line);
-            if let Some(node) = self.nodes.get_mut(id) {
-                node.closing = 1 + last_child_closing;
+            if let Some(Kind::Group { closing, .. }) =
+                self.nodes.get_mut(id).map(|node| &mut node.kind)
+            {
+                *closing = 1 + last_child_closing;
             }
             let parent = open.last().copied().unwrap_or(ROOT);
             if let Some(parent) = self.nodes.get_mut(parent) {
                 parent.last_line = parent.last_line.max(last_line);
             }
+        }
+    }
+
+    /// The entries of the group `id`, in file order.
+    fn children(&self, id: usize) -> Children<'_, 'a> {
+        Children {
+            tree: self,
+            next: match self.nodes.get(id).map(|node| &node.kind) {
+                Some(Kind::Group { first_child, .. }) => *first_child,
+                _ => NONE,
+            },
         }
     }
 
@@ -403,7 +543,7 @@ impl<'a> FileTree<'a> {
     fn is_blank(&self, index: usize) -> bool {
         self.lines
             .get(index)
-            .is_some_and(|line| matches!(line.shape, Shape::Blank))
+            .is_some_and(|line| line.kind == LineKind::Blank)
     }
 
     /// The line after an entry: after its last line and, for a group, the comment lines after
@@ -423,10 +563,10 @@ impl<'a> FileTree<'a> {
     fn end_with_closing(&self, id: usize, spare_enclosing: bool) -> usize {
         let node = self.node(id);
         let mut end = node.last_line + 1;
-        if matches!(node.kind, Kind::Group) {
+        if let Kind::Group { closing, .. } = node.kind {
             let mut scan = end;
             while let Some(line) = self.lines.get(scan) {
-                match line.shape {
+                match line.shape() {
                     Shape::Blank => scan += 1,
                     Shape::Comment { indent } if indent > node.indent => {
                         scan += 1;
@@ -435,7 +575,7 @@ impl<'a> FileTree<'a> {
                     _ => break,
                 }
             }
-            let mut closing = node.closing;
+            let mut closing = closing;
             if spare_enclosing {
                 let mut available = 0;
                 while self.is_blank(end + available) {
@@ -457,7 +597,7 @@ impl<'a> FileTree<'a> {
         let mut count = 0;
         loop {
             let parent = self.node(id).parent;
-            if parent == ROOT || self.node(parent).children.last() != Some(&id) {
+            if parent == ROOT || self.node(parent).last_child() != Some(id) {
                 return count;
             }
             count += 1;
@@ -469,23 +609,25 @@ impl<'a> FileTree<'a> {
     /// directly above it that are indented no more than it.
     fn start_of(&self, id: usize) -> usize {
         let node = self.node(id);
-        let mut start = node.line.unwrap_or(0);
+        let mut start = node.line().unwrap_or(0);
         while let Some(above) = start.checked_sub(1) {
-            match self.lines.get(above).map(|line| &line.shape) {
-                Some(Shape::Comment { indent }) if *indent <= node.indent => start = above,
+            match self.lines.get(above).map(Line::shape) {
+                Some(Shape::Comment { indent }) if indent <= node.indent => start = above,
                 _ => break,
             }
         }
         start
     }
 
-    /// The indentation of an entry's line, as written.
+    /// The indentation of an entry's line, as written (none for the top level).
     fn indentation_of(&self, id: usize) -> &'a str {
-        let node = self.node(id);
-        node.line
+        self.node(id)
+            .line()
             .and_then(|line| self.lines.get(line))
-            .and_then(|line| line.text.get(..node.indent_len))
-            .unwrap_or_default()
+            .map_or("", |line| {
+                let (_, length) = file_format::indentation(line.text);
+                line.text.get(..length).unwrap_or_default()
+            })
     }
 }
 
@@ -506,7 +648,6 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
         Some(b'#') => return Ok(Classified::Comment { indent }),
         Some(_) => {}
     }
-    let indent_len = at;
     let name_start = at;
     let name = file_format::read_token(line, &mut at, SEPARATOR)?;
     let found = file_format::skip_blank(line, &mut at);
@@ -525,7 +666,7 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
         if !rest_empty {
             return Err((ParseErrorKind::UnexpectedAfterColon, found));
         }
-        Kind::Group
+        EMPTY_GROUP
     } else if rest_empty {
         Kind::Setting {
             nothing: true,
@@ -534,7 +675,8 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
             end: equals + 1,
         }
     } else {
-        file_format::read_value(line, at)?;
+        // `value_end` reads the value's tokens as `read_value` does, with the same errors,
+        // without building the value.
         Kind::Setting {
             nothing: false,
             equals,
@@ -544,19 +686,18 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
     };
     Ok(Classified::Entry(Node {
         name,
-        line: None,
+        line: NONE,
         indent,
-        indent_len,
         kind,
-        children: Vec::new(),
+        next_sibling: NONE,
         last_line: 0,
-        closing: 0,
         parent: ROOT,
     }))
 }
 
 /// Where the value starting at `at` ends: after its last item or comma, before white space
-/// and a comment. Follows `read_value` in `file_format`.
+/// and a comment. Follows `read_value` in `file_format`: it reads the same tokens in the same
+/// order, so it fails where and as that does.
 fn value_end(line: &str, mut at: usize) -> Result<usize, file_format::LineError> {
     loop {
         file_format::read_value_token(line, &mut at)?;
@@ -603,46 +744,107 @@ fn canonical_key(is_group: bool, name: &str) -> (bool, &str) {
     (is_group, name)
 }
 
+/// Buffers that [`edit_group`] uses for every group, allocated once for the whole file. Indexed
+/// by the position of an entry in its group (file order) unless said otherwise.
+#[derive(Default)]
+struct Scratch<'f, 'd> {
+    /// The group's entries (node ids).
+    children: Vec<usize>,
+    /// Name and position of every entry, sorted by name, the later entries of a name first.
+    order: Vec<(&'f str, usize)>,
+    /// The entry that counts for the name of each entry: the last one of that name.
+    counted: Vec<usize>,
+    /// For an entry that counts: the document's value of its name.
+    found: Vec<Option<&'d Value>>,
+    /// For an entry that counts: whether its name stays.
+    stays: Vec<bool>,
+    /// The entries that stay (node ids), in file order.
+    kept: Vec<usize>,
+    /// The entries of the document that the file does not have yet, in name order.
+    new: Vec<(&'d str, &'d Value)>,
+    /// The canonical text of a value, to compare with the file's.
+    value: String,
+}
+
 /// Edits the group `group` of the file into `data`, pushing its kept sub-groups for later.
-fn edit_group<'d>(
-    file: &FileTree<'_>,
+///
+/// The group's entries, sorted by name once (not at all when they are in name order already,
+/// as written by sipcfg or the reference), are walked side by side with the document's, which
+/// are in name order: no look-up by name, which for a group of very many entries (a file's
+/// accounts) would cost a binary search for each of them, several times over.
+fn edit_group<'f, 'd>(
+    file: &'f FileTree<'_>,
     edits: &mut Edits,
     group: usize,
     data: &'d Data,
     depth: usize,
     stack: &mut Vec<(usize, &'d Data, usize)>,
+    scratch: &mut Scratch<'f, 'd>,
 ) -> Result<(), WriteError> {
     let node = file.node(group);
-    // The entry that counts for each name: the last one. Sorted vectors rather than hash maps:
-    // most groups hold a handful of entries, and a file holds very many groups.
-    let mut counted: Vec<(&str, usize)> = node
-        .children
-        .iter()
-        .map(|&child| (file.node(child).name.as_ref(), child))
-        .collect();
-    counted.sort_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
-    counted.dedup_by(|later, kept| later.0 == kept.0);
-    let counted_entry = |name: &str| {
-        counted
-            .binary_search_by(|(candidate, _)| (*candidate).cmp(name))
-            .ok()
-            .and_then(|at| counted.get(at))
-            .map(|&(_, child)| child)
-    };
-    // Names whose counted entry stays (a setting, possibly with a new value, or a group).
-    let mut kept_names: Vec<&str> = Vec::with_capacity(node.children.len());
-    for &child in &node.children {
-        let entry = file.node(child);
-        let name = entry.name.as_ref();
-        if counted_entry(name) != Some(child) {
+    scratch.children.clear();
+    scratch.children.extend(file.children(group));
+    let count = scratch.children.len();
+    scratch.order.clear();
+    scratch.order.extend(
+        scratch
+            .children
+            .iter()
+            .enumerate()
+            .map(|(at, &child)| (file.node(child).name.as_ref(), at)),
+    );
+    if !scratch.order.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        scratch
+            .order
+            .sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+    }
+    // The entry that counts for each name (the first of its run: the last in the file), and
+    // the document's value of that name.
+    scratch.counted.clear();
+    scratch.counted.resize(count, 0);
+    scratch.found.clear();
+    scratch.found.resize(count, None);
+    let mut entries = data.iter().peekable();
+    let mut run: Option<(&str, usize)> = None;
+    for &(name, at) in &scratch.order {
+        if let Some((_, counted)) = run.filter(|(run_name, _)| *run_name == name) {
+            if let Some(slot) = scratch.counted.get_mut(at) {
+                *slot = counted;
+            }
             continue;
         }
-        match (&entry.kind, data.get(name)) {
-            (Kind::Group, Some(Value::Group(sub))) => {
-                kept_names.push(name);
+        run = Some((name, at));
+        if let Some(slot) = scratch.counted.get_mut(at) {
+            *slot = at;
+        }
+        while entries
+            .next_if(|(entry, _)| entry.as_str() < name)
+            .is_some()
+        {}
+        if let Some(slot) = scratch.found.get_mut(at) {
+            *slot = entries
+                .peek()
+                .filter(|(entry, _)| entry.as_str() == name)
+                .map(|&(_, value)| value);
+        }
+    }
+    // Which names stay (a setting, possibly with a new value, or a group), in file order.
+    scratch.stays.clear();
+    scratch.stays.resize(count, false);
+    for at in 0..count {
+        if scratch.counted.get(at) != Some(&at) {
+            continue;
+        }
+        let Some(&child) = scratch.children.get(at) else {
+            continue;
+        };
+        let entry = file.node(child);
+        let stays = match (&entry.kind, scratch.found.get(at).copied().flatten()) {
+            (Kind::Group { .. }, Some(Value::Group(sub))) => {
                 stack.push((child, sub, depth + 1));
+                true
             }
-            (Kind::Setting { .. }, Some(Value::Group(_))) | (_, None) => {}
+            (Kind::Setting { .. }, Some(Value::Group(_))) | (_, None) => false,
             (
                 Kind::Setting {
                     nothing,
@@ -652,35 +854,41 @@ fn edit_group<'d>(
                 },
                 Some(new_value),
             ) => {
-                kept_names.push(name);
                 let text = entry
-                    .line
+                    .line()
                     .and_then(|line| file.lines.get(line))
                     .map_or("", |line| line.text);
-                // The old value is read again from its line (it was read once already, so this
-                // cannot fail): the table keeps where values are, not a second document.
-                let value = if *nothing {
-                    Value::Nothing
-                } else {
-                    file_format::read_value(text, *start).unwrap_or(Value::Nothing)
-                };
-                if value != *new_value {
-                    let replaced = replace_value(text, &value, new_value, *equals, *start, *end);
-                    if let Some(line) = entry.line {
-                        edits.replaced.insert(line, replaced);
+                if !value_unchanged(text, *nothing, *start, *end, new_value, &mut scratch.value) {
+                    // The old value is read again from its line (it was read once already, so
+                    // this cannot fail): the table keeps where values are, not a second
+                    // document.
+                    let value = if *nothing {
+                        Value::Nothing
+                    } else {
+                        file_format::read_value(text, *start).unwrap_or(Value::Nothing)
+                    };
+                    if value != *new_value {
+                        let replaced =
+                            replace_value(text, &value, new_value, *equals, *start, *end);
+                        if let Some(line) = entry.line() {
+                            edits.replaced.insert(line, replaced);
+                        }
                     }
                 }
+                true
             }
-            (Kind::Group, Some(_)) => {}
+            (Kind::Group { .. }, Some(_)) => false,
+        };
+        if let Some(slot) = scratch.stays.get_mut(at) {
+            *slot = stays;
         }
     }
-    kept_names.sort_unstable();
-    let is_kept = |name: &str| kept_names.binary_search(&name).is_ok();
     // Every entry of a name that goes (or changes kind) goes, the ignored earlier ones too.
-    let mut kept: Vec<usize> = Vec::with_capacity(node.children.len());
-    for &child in &node.children {
-        if is_kept(file.node(child).name.as_ref()) {
-            kept.push(child);
+    scratch.kept.clear();
+    for (at, &child) in scratch.children.iter().enumerate() {
+        let counted = scratch.counted.get(at).copied().unwrap_or(at);
+        if scratch.stays.get(counted).copied().unwrap_or(false) {
+            scratch.kept.push(child);
         } else {
             let (start, end) = (file.start_of(child), file.removal_end(child));
             for deleted in edits.deleted.iter_mut().take(end).skip(start) {
@@ -688,18 +896,39 @@ fn edit_group<'d>(
             }
         }
     }
-    // New entries, in canonical order; each goes before the first kept entry sorting after it.
-    let settings = data.iter().filter(|(_, value)| value.as_group().is_none());
-    let groups = data.iter().filter(|(_, value)| value.as_group().is_some());
-    let mut next = 0;
-    for (name, value) in settings.chain(groups) {
-        if is_kept(name.as_str()) {
-            continue;
+    // The document's entries whose name does not stay: both are in name order.
+    scratch.new.clear();
+    let counted = &scratch.counted;
+    let mut staying = scratch
+        .order
+        .iter()
+        .filter(|&&(_, at)| counted.get(at) == Some(&at))
+        .filter(|&&(_, at)| scratch.stays.get(at).copied().unwrap_or(false))
+        .map(|&(name, _)| name)
+        .peekable();
+    for (name, value) in data {
+        let name = name.as_str();
+        while staying.next_if(|staying| *staying < name).is_some() {}
+        if staying.peek() != Some(&name) {
+            scratch.new.push((name, value));
         }
+    }
+    let kept = &scratch.kept;
+    // New entries, in canonical order; each goes before the first kept entry sorting after it.
+    let settings = scratch
+        .new
+        .iter()
+        .filter(|(_, value)| value.as_group().is_none());
+    let groups = scratch
+        .new
+        .iter()
+        .filter(|(_, value)| value.as_group().is_some());
+    let mut next = 0;
+    for &(name, value) in settings.chain(groups) {
         let key = canonical_key(value.as_group().is_some(), name);
         while let Some(&entry) = kept.get(next) {
             let entry = file.node(entry);
-            if canonical_key(matches!(entry.kind, Kind::Group), &entry.name) > key {
+            if canonical_key(entry.is_group(), &entry.name) > key {
                 break;
             }
             next += 1;
@@ -709,23 +938,18 @@ fn edit_group<'d>(
             .checked_sub(1)
             .and_then(|previous| kept.get(previous))
             .copied()
-            .filter(|&previous| matches!(file.node(previous).kind, Kind::Group) == is_group);
+            .filter(|&previous| file.node(previous).is_group() == is_group);
         let (slot, indentation) = match (previous, kept.get(next)) {
             (Some(after), _) => (file.end_of(after), file.indentation_of(after).to_owned()),
             (None, Some(&before)) => (
                 file.start_of(before),
                 file.indentation_of(before).to_owned(),
             ),
-            (None, None) => match node.children.last() {
-                Some(&last) => (file.end_of(last), file.indentation_of(last).to_owned()),
-                None => match node.line {
+            (None, None) => match node.last_child() {
+                Some(last) => (file.end_of(last), file.indentation_of(last).to_owned()),
+                None => match node.line() {
                     Some(header) => {
-                        let mut indentation = file
-                            .lines
-                            .get(header)
-                            .and_then(|line| line.text.get(..node.indent_len))
-                            .unwrap_or_default()
-                            .to_owned();
+                        let mut indentation = file.indentation_of(group).to_owned();
                         indentation.push_str("    ");
                         (header + 1, indentation)
                     }
@@ -743,6 +967,26 @@ fn edit_group<'d>(
         });
     }
     Ok(())
+}
+
+/// Whether the value of a setting's line `text` (at `start..end`; `nothing` if it has none) is
+/// `new` already, found without reading it: when the line holds `new` as it is written in
+/// canonical form (as most lines do), it reads as `new`. `false` means "not found so": the
+/// caller then reads the value and compares.
+fn value_unchanged(
+    text: &str,
+    nothing: bool,
+    start: usize,
+    end: usize,
+    new: &Value,
+    canonical: &mut String,
+) -> bool {
+    if nothing || new.is_nothing() {
+        return nothing && new.is_nothing();
+    }
+    canonical.clear();
+    file_format::push_value(canonical, new);
+    text.get(start..end) == Some(canonical.as_str())
 }
 
 /// The line `text` of a setting with its value `old` (at `start..end`, `=` at `equals`) made
@@ -832,8 +1076,8 @@ impl Edits {
                 Some(text) => out.push_str(text),
                 None => out.push_str(line.text),
             }
-            out.push_str(line.end);
-            unterminated = line.end.is_empty();
+            out.push_str(line.end());
+            unterminated = line.end == LineEnd::Unterminated;
         }
         if out.is_empty() {
             out.push_str(self.newline);

@@ -361,6 +361,25 @@ fn errors() {
         error.to_string(),
         "cannot edit the file: t.cfg:2:5: missing ending quote"
     );
+    // Errors inside values, in any item of a list: the edit reads values as the parser does
+    // (without building them) and fails where and as it does.
+    for text in [
+        "a = x, \"y\n",
+        "a = x, y, 'z\n",
+        "g:\n    a = b = c\n",
+        "a = x, y = z\n",
+        "a = x\\\n",
+        "a = x, y\\\n",
+        "a = \"x\" \"y\n",
+        "a = , \"\n",
+    ] {
+        let expected = parse(text, path()).unwrap_err();
+        assert_eq!(
+            rewrite(text, path(), &Data::new()).unwrap_err(),
+            EditError::Unreadable(expected),
+            "{text:?}"
+        );
+    }
     let bad = Data::from_iter([("g", Data::from_iter([("", "x")]))]);
     assert_eq!(
         rewrite("g:\n  y = 1\n", path(), &bad).unwrap_err(),
@@ -668,5 +687,57 @@ fn a_removed_last_group_leaves_the_blank_line_its_parent_needs() {
             group(d, &["g"]).remove("s");
         }),
         "g:\n    a = 1\n\nh:\n"
+    );
+}
+
+/// The tables are as large as the file several times over: their rows stay small.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_line_and_an_entry_of_the_tables_stay_small() {
+    assert_eq!(std::mem::size_of::<Line<'_>>(), 32);
+    assert_eq!(std::mem::size_of::<Node<'_>>(), 96);
+}
+
+/// Entries out of name order, repeated names and a group of many entries: the side-by-side walk
+/// of the file's entries (sorted once) and the document's finds the same entries as look-ups.
+#[test]
+fn many_entries_out_of_order_are_edited_like_few() {
+    let mut text = String::from("Accounts:\n");
+    for n in (0..300).rev() {
+        text.push_str(&format!(
+            "    user{n}@example.com:\n        enabled = true\n        display_name = User {n}\n\n"
+        ));
+    }
+    text.push_str("    user7@example.com:\n        enabled = false\n\n");
+    let old = p(&text);
+    let edited = change(&text, |data| {
+        let accounts = group(data, &["Accounts"]);
+        accounts.remove("user250@example.com");
+        accounts.insert(
+            "user1000@example.com",
+            Data::from_iter([("enabled", "true")]),
+        );
+        group(accounts, &["user3@example.com"]).insert("display_name", "Changed");
+    });
+    let mut expected = old.clone();
+    let accounts = group(&mut expected, &["Accounts"]);
+    accounts.remove("user250@example.com");
+    accounts.insert(
+        "user1000@example.com",
+        Data::from_iter([("enabled", "true")]),
+    );
+    group(accounts, &["user3@example.com"]).insert("display_name", "Changed");
+    assert_eq!(p(&edited), expected);
+    // Only what changed did: one value, one account gone (4 lines), one added (3 lines).
+    assert!(edited.contains(
+        "    user3@example.com:\n        enabled = true\n        display_name = Changed\n"
+    ));
+    assert!(!edited.contains("user250@"));
+    // The repeated user7 keeps both its entries (the later one counts).
+    assert_eq!(edited.matches("    user7@example.com:\n").count(), 2);
+    assert_eq!(
+        edited.lines().count(),
+        text.lines().count() - 4 + 3,
+        "{edited}"
     );
 }
