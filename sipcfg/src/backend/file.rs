@@ -151,7 +151,8 @@ pub struct FileBackend {
     encoding: Encoding,
     lock_timeout: Duration,
     max_size: u64,
-    /// The version of the file's content last written or examined, and whether that content
+    /// The version of the file's content last loaded, written or examined, and whether that
+    /// content
     /// is exactly what `file_format::write` gives for its document: a save of a canonical
     /// file then writes canonically without editing the old text (the edit would give the
     /// same bytes), and a file known not to be canonical is not examined again.
@@ -873,5 +874,100 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     {
         let _ = dir;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the backend knows of the content `version`: canonical or not, or nothing.
+    fn known(backend: &FileBackend, version: Option<StoreVersion>) -> Option<bool> {
+        let version = version?;
+        backend
+            .canonical
+            .lock()
+            .filter(|(known, _)| *known == version)
+            .map(|(_, canonical)| canonical)
+    }
+
+    #[test]
+    fn loading_notes_whether_the_text_is_canonical() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let mut data = Data::new();
+        data.insert("a", "1");
+        data.group_entry("g").insert("b", "x y");
+        let canonical = file_format::write(&data).unwrap();
+
+        std::fs::write(&path, &canonical).unwrap();
+        let backend = FileBackend::new(&path);
+        let loaded = backend.load_versioned().unwrap();
+        assert_eq!(loaded.data, data);
+        assert_eq!(known(&backend, loaded.version), Some(true));
+
+        // The same document written otherwise: a comment, other spacing, a missing last blank
+        // line, a byte order mark.
+        for text in [
+            format!("# mine\n{canonical}"),
+            canonical.replace("a = 1", "a =  1"),
+            canonical.trim_end().to_owned() + "\n",
+            format!("\u{feff}{canonical}"),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let backend = FileBackend::new(&path);
+            let loaded = backend.load_versioned().unwrap();
+            assert_eq!(loaded.data, data, "{text:?}");
+            assert_eq!(known(&backend, loaded.version), Some(false), "{text:?}");
+        }
+
+        // Another encoding: the written text is not the bytes, nothing is noted.
+        std::fs::write(&path, &canonical).unwrap();
+        let latin1 = FileBackend::with_encoding(&path, Encoding::for_label("latin1").unwrap());
+        let loaded = latin1.load_versioned().unwrap();
+        assert_eq!(known(&latin1, loaded.version), None);
+    }
+
+    #[test]
+    fn a_canonical_text_loaded_then_saved_stays_canonical_and_a_hand_written_one_keeps_its_layout()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let mut data = Data::new();
+        data.insert("a", "1");
+        std::fs::write(&path, file_format::write(&data).unwrap()).unwrap();
+        let backend = FileBackend::new(&path);
+        let loaded = backend.load_versioned().unwrap();
+        let mut changed = loaded.data.clone();
+        changed.insert("b", "2");
+        let merge = &mut Replace(changed.clone());
+        let version = backend.save_merged(loaded.version.as_ref(), merge).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            file_format::write(&changed).unwrap()
+        );
+        assert_eq!(known(&backend, version), Some(true));
+
+        std::fs::write(&path, "# mine\na = 1\n").unwrap();
+        let backend = FileBackend::new(&path);
+        let loaded = backend.load_versioned().unwrap();
+        let merge = &mut Replace(changed.clone());
+        let version = backend.save_merged(loaded.version.as_ref(), merge).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "# mine\na = 1\nb = 2\n"
+        );
+        assert_eq!(known(&backend, version), Some(false));
+    }
+
+    /// A merge that stores its document whatever is stored.
+    struct Replace(Data);
+
+    impl Merge for Replace {
+        fn rebase(&mut self, _stored: Data) {}
+
+        fn document(&self) -> &Data {
+            &self.0
+        }
     }
 }
