@@ -152,10 +152,9 @@ pub struct FileBackend {
     lock_timeout: Duration,
     max_size: u64,
     /// The version of the file's content last loaded, written or examined, and whether that
-    /// content
-    /// is exactly what `file_format::write` gives for its document: a save of a canonical
-    /// file then writes canonically without editing the old text (the edit would give the
-    /// same bytes), and a file known not to be canonical is not examined again.
+    /// content is exactly what `file_format::write` gives for its document: a save of a
+    /// canonical file then writes canonically without editing the old text (the edit would
+    /// give the same bytes), and a file known not to be canonical is not examined again.
     canonical: std::sync::Arc<parking_lot::Mutex<Option<(StoreVersion, bool)>>>,
 }
 
