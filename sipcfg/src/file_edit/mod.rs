@@ -155,10 +155,10 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
     check_names(new)?;
     let file = FileTree::read(text, path)?;
     let newline = match file.lines.first() {
-        Some(line) if line.end == LineEnd::CarriageReturnNewline => "\r\n",
+        Some(line) if line.ending(text) == "\r\n" => "\r\n",
         _ => "\n",
     };
-    if file.lines.iter().all(|line| line.kind == LineKind::Blank) {
+    if file.blank {
         return Ok(with_newline(&file_format::write(new)?, newline));
     }
     let mut edits = Edits {
@@ -183,9 +183,9 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
         }
     }
     // The entries are no longer needed: freed before the new text is built (the lines are).
-    let FileTree { lines, nodes } = file;
+    let FileTree { lines, nodes, .. } = file;
     drop(nodes);
-    Ok(edits.apply(&lines))
+    Ok(edits.apply(text, &lines))
 }
 
 /// Fails like [`write`](crate::file_format::write) for the first empty name, in the order it
@@ -239,52 +239,38 @@ const ROOT: usize = 0;
 /// No node or line: the top level has no line, a group without entries no children.
 const NONE: usize = usize::MAX;
 
-/// One line of the original text. A file has as many as it has lines: 32 bytes each.
-struct Line<'a> {
+/// One line of the original text: where it is. A file has as many as it has lines: 16 bytes
+/// each; what a line is (blank, a comment, an entry) is found again from its text when asked,
+/// which only the lines around a removed or added entry are.
+struct Line {
+    /// The byte offsets of the line in the text, without its line ending.
+    start: usize,
+    end: usize,
+}
+
+impl Line {
     /// The line without its line ending.
-    text: &'a str,
-    /// For a comment: its indentation in characters.
-    indent: usize,
-    kind: LineKind,
-    end: LineEnd,
-}
-
-/// What a line is, without the indentation of a comment (see [`Line::shape`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum LineKind {
-    Blank,
-    Comment,
-    Entry,
-}
-
-/// How a line ends.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum LineEnd {
-    /// `\n`.
-    Newline,
-    /// `\r\n`.
-    CarriageReturnNewline,
-    /// Nothing: the file's last line, without a line ending.
-    Unterminated,
-}
-
-impl Line<'_> {
-    fn shape(&self) -> Shape {
-        match self.kind {
-            LineKind::Blank => Shape::Blank,
-            LineKind::Comment => Shape::Comment {
-                indent: self.indent,
-            },
-            LineKind::Entry => Shape::Entry,
-        }
+    fn text<'a>(&self, source: &'a str) -> &'a str {
+        source.get(self.start..self.end).unwrap_or_default()
     }
 
     /// `"\n"`, `"\r\n"`, or `""` for a last line without one.
-    fn end(&self) -> &'static str {
-        match self.end {
-            LineEnd::Newline => "\n",
-            LineEnd::CarriageReturnNewline => "\r\n",
-            LineEnd::Unterminated => "",
+    fn ending(&self, source: &str) -> &'static str {
+        match source.as_bytes().get(self.end..) {
+            Some([b'\n', ..]) => "\n",
+            Some([b'\r', b'\n', ..]) => "\r\n",
+            _ => "",
+        }
+    }
+
+    /// What the line is, as [`classify`] would find (without reading an entry).
+    fn shape(&self, source: &str) -> Shape {
+        let text = self.text(source);
+        let (indent, at) = file_format::indentation(text);
+        match text.as_bytes().get(at) {
+            None => Shape::Blank,
+            Some(b'#') => Shape::Comment { indent },
+            Some(_) => Shape::Entry,
         }
     }
 }
@@ -369,8 +355,11 @@ const EMPTY_GROUP: Kind = Kind::Group {
 
 /// The original text read as lines and a tree of entries.
 struct FileTree<'a> {
-    lines: Vec<Line<'a>>,
+    text: &'a str,
+    lines: Vec<Line>,
     nodes: Vec<Node<'a>>,
+    /// Whether every line is blank (white space only).
+    blank: bool,
 }
 
 /// The entries of a group, in file order.
@@ -400,30 +389,28 @@ impl<'a> FileTree<'a> {
         let mut lines = Vec::with_capacity(newlines + 1);
         // Lines that hold something other than white space and a comment: entries, or errors.
         let mut entries = 0;
-        let mut rest = text;
-        while !rest.is_empty() {
-            let (line, end, next) = match rest.find('\n') {
+        let mut start = 0;
+        while start < text.len() {
+            let rest = text.get(start..).unwrap_or_default();
+            let (length, next) = match rest.find('\n') {
                 Some(at) => {
                     let line = rest.get(..at).unwrap_or_default();
-                    let next = rest.get(at + 1..).unwrap_or_default();
-                    match line.strip_suffix('\r') {
-                        Some(stripped) => (stripped, LineEnd::CarriageReturnNewline, next),
-                        None => (line, LineEnd::Newline, next),
-                    }
+                    (
+                        line.strip_suffix('\r').unwrap_or(line).len(),
+                        start + at + 1,
+                    )
                 }
-                None => (rest, LineEnd::Unterminated, ""),
+                None => (rest.len(), text.len()),
             };
-            let (_, at) = file_format::indentation(line);
-            if !matches!(line.as_bytes().get(at), None | Some(b'#')) {
+            let line = Line {
+                start,
+                end: start + length,
+            };
+            if matches!(line.shape(text), Shape::Entry) {
                 entries += 1;
             }
-            lines.push(Line {
-                text: line,
-                indent: 0,
-                kind: LineKind::Blank,
-                end,
-            });
-            rest = next;
+            lines.push(line);
+            start = next;
         }
         let mut nodes = Vec::with_capacity(entries + 1);
         nodes.push(Node {
@@ -435,15 +422,21 @@ impl<'a> FileTree<'a> {
             last_line: 0,
             parent: ROOT,
         });
-        let mut tree = FileTree { lines, nodes };
+        let mut tree = FileTree {
+            text,
+            lines,
+            nodes,
+            blank: true,
+        };
         // The open groups, innermost last (the top level is always open and not listed).
         let mut open: Vec<usize> = Vec::new();
         for index in 0..tree.lines.len() {
-            let raw = tree.lines.get(index).map_or("", |line| line.text);
-            let (kind, indent) = match classify(raw) {
-                Ok(Classified::Blank) => (LineKind::Blank, 0),
-                Ok(Classified::Comment { indent }) => (LineKind::Comment, indent),
+            let raw = tree.lines.get(index).map_or("", |line| line.text(text));
+            match classify(raw) {
+                Ok(Classified::Blank) => {}
+                Ok(Classified::Comment) => tree.blank = false,
                 Ok(Classified::Entry(mut node)) => {
+                    tree.blank = false;
                     tree.close_to(&mut open, node.indent);
                     let parent = open.last().copied().unwrap_or(ROOT);
                     let id = tree.nodes.len();
@@ -474,7 +467,6 @@ impl<'a> FileTree<'a> {
                     if is_group {
                         open.push(id);
                     }
-                    (LineKind::Entry, 0)
                 }
                 Err((kind, at)) => {
                     return Err(ParseError {
@@ -484,10 +476,6 @@ impl<'a> FileTree<'a> {
                         kind,
                     })
                 }
-            };
-            if let Some(line) = tree.lines.get_mut(index) {
-                line.kind = kind;
-                line.indent = indent;
             }
         }
         tree.close_to(&mut open, 0);
@@ -543,7 +531,7 @@ impl<'a> FileTree<'a> {
     fn is_blank(&self, index: usize) -> bool {
         self.lines
             .get(index)
-            .is_some_and(|line| line.kind == LineKind::Blank)
+            .is_some_and(|line| matches!(line.shape(self.text), Shape::Blank))
     }
 
     /// The line after an entry: after its last line and, for a group, the comment lines after
@@ -566,7 +554,7 @@ impl<'a> FileTree<'a> {
         if let Kind::Group { closing, .. } = node.kind {
             let mut scan = end;
             while let Some(line) = self.lines.get(scan) {
-                match line.shape() {
+                match line.shape(self.text) {
                     Shape::Blank => scan += 1,
                     Shape::Comment { indent } if indent > node.indent => {
                         scan += 1;
@@ -611,7 +599,7 @@ impl<'a> FileTree<'a> {
         let node = self.node(id);
         let mut start = node.line().unwrap_or(0);
         while let Some(above) = start.checked_sub(1) {
-            match self.lines.get(above).map(Line::shape) {
+            match self.lines.get(above).map(|line| line.shape(self.text)) {
                 Some(Shape::Comment { indent }) if indent <= node.indent => start = above,
                 _ => break,
             }
@@ -625,8 +613,9 @@ impl<'a> FileTree<'a> {
             .line()
             .and_then(|line| self.lines.get(line))
             .map_or("", |line| {
-                let (_, length) = file_format::indentation(line.text);
-                line.text.get(..length).unwrap_or_default()
+                let text = line.text(self.text);
+                let (_, length) = file_format::indentation(text);
+                text.get(..length).unwrap_or_default()
             })
     }
 }
@@ -634,7 +623,7 @@ impl<'a> FileTree<'a> {
 /// A line as [`classify`] sees it.
 enum Classified<'a> {
     Blank,
-    Comment { indent: usize },
+    Comment,
     Entry(Node<'a>),
 }
 
@@ -645,7 +634,7 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
     let (indent, mut at) = file_format::indentation(line);
     match line.as_bytes().get(at) {
         None => return Ok(Classified::Blank),
-        Some(b'#') => return Ok(Classified::Comment { indent }),
+        Some(b'#') => return Ok(Classified::Comment),
         Some(_) => {}
     }
     let name_start = at;
@@ -857,7 +846,7 @@ fn edit_group<'f, 'd>(
                 let text = entry
                     .line()
                     .and_then(|line| file.lines.get(line))
-                    .map_or("", |line| line.text);
+                    .map_or("", |line| line.text(file.text));
                 if !value_unchanged(text, *nothing, *start, *end, new_value, &mut scratch.value) {
                     // The old value is read again from its line (it was read once already, so
                     // this cannot fail): the table keeps where values are, not a second
@@ -1052,11 +1041,20 @@ fn render_entry(
 
 impl Edits {
     /// The edited text.
-    fn apply(mut self, lines: &[Line<'_>]) -> String {
+    /// The edited text of `source`, read as `lines`.
+    fn apply(mut self, source: &str, lines: &[Line]) -> String {
         self.inserts
             .sort_by_key(|insert| (insert.slot, Reverse(insert.depth), insert.seq));
-        let size = lines.iter().map(|line| line.text.len() + 2).sum::<usize>();
-        let mut out = String::with_capacity(size + 64);
+        // At most this long (replaced lines are counted twice): one allocation.
+        let size = source.len()
+            + self.newline.len()
+            + self
+                .inserts
+                .iter()
+                .map(|insert| insert.text.len())
+                .sum::<usize>()
+            + self.replaced.values().map(String::len).sum::<usize>();
+        let mut out = String::with_capacity(size);
         // Whether the last line written has no line ending yet (the file's last line).
         let mut unterminated = false;
         let mut inserts = self.inserts.iter().peekable();
@@ -1074,10 +1072,11 @@ impl Edits {
             }
             match self.replaced.get(&slot) {
                 Some(text) => out.push_str(text),
-                None => out.push_str(line.text),
+                None => out.push_str(line.text(source)),
             }
-            out.push_str(line.end());
-            unterminated = line.end == LineEnd::Unterminated;
+            let ending = line.ending(source);
+            out.push_str(ending);
+            unterminated = ending.is_empty();
         }
         if out.is_empty() {
             out.push_str(self.newline);
