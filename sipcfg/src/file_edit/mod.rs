@@ -64,7 +64,6 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -163,7 +162,7 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
     }
     let mut edits = Edits {
         deleted: vec![false; file.lines.len()],
-        replaced: HashMap::new(),
+        replaced: Vec::new(),
         inserts: Vec::new(),
         newline,
     };
@@ -712,7 +711,9 @@ fn value_end(line: &str, mut at: usize) -> Result<usize, file_format::LineError>
 struct Edits {
     deleted: Vec<bool>,
     /// New text (without line ending) of lines whose value changed.
-    replaced: HashMap<usize, String>,
+    /// (A vector, sorted when the text is built: a hash look-up for every line of a large file
+    /// costs more than the few replacements.)
+    replaced: Vec<(usize, String)>,
     inserts: Vec<Insert>,
     newline: &'static str,
 }
@@ -860,7 +861,7 @@ fn edit_group<'f, 'd>(
                         let replaced =
                             replace_value(text, &value, new_value, *equals, *start, *end);
                         if let Some(line) = entry.line() {
-                            edits.replaced.insert(line, replaced);
+                            edits.replaced.push((line, replaced));
                         }
                     }
                 }
@@ -1040,7 +1041,6 @@ fn render_entry(
 }
 
 impl Edits {
-    /// The edited text.
     /// The edited text of `source`, read as `lines`.
     fn apply(mut self, source: &str, lines: &[Line]) -> String {
         self.inserts
@@ -1053,11 +1053,17 @@ impl Edits {
                 .iter()
                 .map(|insert| insert.text.len())
                 .sum::<usize>()
-            + self.replaced.values().map(String::len).sum::<usize>();
+            + self
+                .replaced
+                .iter()
+                .map(|(_, text)| text.len())
+                .sum::<usize>();
         let mut out = String::with_capacity(size);
         // Whether the last line written has no line ending yet (the file's last line).
         let mut unterminated = false;
         let mut inserts = self.inserts.iter().peekable();
+        self.replaced.sort_unstable_by_key(|&(line, _)| line);
+        let mut replaced = self.replaced.iter().peekable();
         for slot in 0..=lines.len() {
             while let Some(insert) = inserts.next_if(|insert| insert.slot == slot) {
                 if unterminated {
@@ -1067,11 +1073,12 @@ impl Edits {
                 out.push_str(&insert.text);
             }
             let Some(line) = lines.get(slot) else { break };
+            let new_text = replaced.next_if(|&&(line, _)| line == slot);
             if self.deleted.get(slot).copied().unwrap_or(false) {
                 continue;
             }
-            match self.replaced.get(&slot) {
-                Some(text) => out.push_str(text),
+            match new_text {
+                Some((_, text)) => out.push_str(text),
                 None => out.push_str(line.text(source)),
             }
             let ending = line.ending(source);
