@@ -65,7 +65,7 @@ pub(crate) struct Context<'a> {
     pub(crate) out: String,
     /// Warnings about the configuration file, for standard error (first), without the program
     /// name.
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Arc<str>>,
     /// Notes of the command for standard error, without the program name.
     pub(crate) notes: Vec<String>,
     /// The process ends right after the command (see `run_inner`).
@@ -421,7 +421,7 @@ fn execute(context: &mut Context<'_>, session: &Session, writes: bool) -> Result
     } else {
         run_command(context, session, writes)
     };
-    context.warnings.splice(0..0, session.warnings());
+    context.warnings.splice(0..0, session.take_warnings());
     if result.is_err() {
         context.out.clear();
     }
@@ -432,9 +432,12 @@ fn run_command(context: &mut Context<'_>, session: &Session, writes: bool) -> Re
     let manager = &session.manager;
     let accounts = AccountManager::load(manager)?;
     for name in accounts.ignored_entries()? {
-        context.warnings.push(format!(
-            "warning: ignoring Accounts entry {name:?}: not a SIP account (kept in the file)"
-        ));
+        context.warnings.push(
+            format!(
+                "warning: ignoring Accounts entry {name:?}: not a SIP account (kept in the file)"
+            )
+            .into(),
+        );
     }
     // A default account that names a missing account: every command uses the fallback, and
     // a command that writes stores it.
@@ -525,24 +528,27 @@ impl Session {
         })
     }
 
-    fn warnings(&self) -> Vec<String> {
+    /// The warnings heard so far, in order; they are not kept here any longer (a file with a
+    /// warning for each of many accounts would hold them twice).
+    fn take_warnings(&self) -> Vec<Arc<str>> {
         self.warnings
             .lock()
-            .map(|warnings| warnings.list.clone())
+            .map(|mut warnings| std::mem::take(&mut *warnings).list)
             .unwrap_or_default()
     }
 }
 
 /// Warnings in the order they came, each once (a set beside the list: O(1) per warning, for
-/// files with a warning for every one of many accounts).
+/// files with a warning for every one of many accounts; the list and the set share each text).
 #[derive(Debug, Default)]
 struct Warnings {
-    list: Vec<String>,
-    seen: HashSet<String>,
+    list: Vec<Arc<str>>,
+    seen: HashSet<Arc<str>>,
 }
 
 impl Warnings {
     fn push(&mut self, warning: String) {
+        let warning: Arc<str> = warning.into();
         if self.seen.insert(warning.clone()) {
             self.list.push(warning);
         }
@@ -554,11 +560,14 @@ pub const WARNINGS_SHOWN: usize = 5;
 
 /// The warnings for standard error: all of them with `verbose`, else the first
 /// [`WARNINGS_SHOWN`] and a line that counts the others.
-fn summarised(warnings: &[String], verbose: bool) -> Vec<String> {
+fn summarised(warnings: &[Arc<str>], verbose: bool) -> Vec<String> {
     if verbose || warnings.len() <= WARNINGS_SHOWN {
-        return warnings.to_vec();
+        return warnings.iter().map(|warning| warning.to_string()).collect();
     }
-    let mut shown = warnings[..WARNINGS_SHOWN].to_vec();
+    let mut shown: Vec<String> = warnings[..WARNINGS_SHOWN]
+        .iter()
+        .map(|warning| warning.to_string())
+        .collect();
     let more = warnings.len() - WARNINGS_SHOWN;
     shown.push(format!(
         "warning: {more} more warning{} about the configuration file ({} in all; --verbose shows every one)",
