@@ -758,6 +758,37 @@ mod tests {
     }
 
     #[test]
+    fn warnings_are_kept_once_in_order_and_summarised() {
+        let mut warnings = Warnings::default();
+        for n in [1, 2, 1, 3, 2, 4, 5, 6, 7] {
+            warnings.push(format!("warning: {n}"));
+        }
+        let texts: Vec<&str> = warnings.list.iter().map(|w| &**w).collect();
+        assert_eq!(
+            texts,
+            [1, 2, 3, 4, 5, 6, 7].map(|n| format!("warning: {n}"))
+        );
+        // The list and the set share each text.
+        assert!(warnings
+            .list
+            .iter()
+            .all(|warning| Arc::strong_count(warning) == 2));
+        assert_eq!(
+            summarised(&warnings.list, false),
+            [
+                "warning: 1",
+                "warning: 2",
+                "warning: 3",
+                "warning: 4",
+                "warning: 5",
+                "warning: 2 more warnings about the configuration file (7 in all; --verbose \
+                 shows every one)"
+            ]
+        );
+        assert_eq!(summarised(&warnings.list, true).len(), 7);
+    }
+
+    #[test]
     fn parser_errors_are_prefixed_like_every_message() {
         let text = "error: unexpected argument '--bogus' found\n\n  tip: to pass '--bogus' as a \
                     value, use '-- --bogus'\n\nUsage: sip-settings (--general | --account) \
