@@ -113,9 +113,13 @@ impl Patch {
     pub(crate) fn apply_to(&self, group: &mut Data) {
         for (name, change) in &self.entries {
             match change {
-                PatchValue::Set(value) => {
-                    group.insert(name.clone(), value.clone());
-                }
+                // A name already stored keeps its shared copy: no new one is allocated.
+                PatchValue::Set(value) => match group.get_mut(name) {
+                    Some(stored) => *stored = value.clone(),
+                    None => {
+                        group.insert(name.as_str(), value.clone());
+                    }
+                },
                 PatchValue::Default => {
                     group.remove(name);
                 }
