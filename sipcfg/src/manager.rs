@@ -119,26 +119,33 @@ impl Change {
                 must_exist,
                 creates,
             } => {
-                let exists = key.stored_in(data).is_some();
-                if *must_exist && !exists {
-                    return true;
-                }
-                if *creates && exists {
-                    return false;
+                if let Some(group) = &key.group {
+                    if *must_exist && data.group(group).is_none() {
+                        return true;
+                    }
                 }
                 let parent = match &key.group {
                     Some(group) => data.group_entry(group),
                     None => &mut *data,
                 };
-                let object = parent.group_entry(&key.name);
+                let object = if *must_exist {
+                    // The usual save of a stored object: one search among the group's names.
+                    match parent.get_mut(&key.name) {
+                        Some(stored) => stored.make_group(),
+                        None => return true,
+                    }
+                } else {
+                    if *creates && parent.contains_key(&key.name) {
+                        return false;
+                    }
+                    parent.group_entry(&key.name)
+                };
                 patch.apply_to(object);
                 if object.is_empty() && !persistent {
                     parent.remove(&key.name);
                 }
-                if let Some(group) = &key.group {
-                    if data.group(group).is_some_and(Data::is_empty) {
-                        data.remove(group);
-                    }
+                if let (Some(group), true) = (&key.group, parent.is_empty()) {
+                    data.remove(group);
                 }
             }
             Change::Delete { key } => {
@@ -242,15 +249,6 @@ impl ObjectKey {
         ObjectKey {
             group: group.map(str::to_owned),
             name: name.into(),
-        }
-    }
-
-    /// What `data` holds at this key (like `data.get_path(&self.path())`, without building
-    /// the path).
-    fn stored_in<'a>(&self, data: &'a Data) -> Option<&'a Value> {
-        match &self.group {
-            Some(group) => data.group(group)?.get(&self.name),
-            None => data.get(&self.name),
         }
     }
 
