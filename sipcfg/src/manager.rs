@@ -56,12 +56,18 @@ pub(crate) struct ManagerInner {
 
 /// The document and what the manager knows about the backend's copy of it.
 ///
-/// Invariant: `data` is the document at `version` with every change of `pending` applied.
+/// Invariant: `data` is the document at `version` with every change of `pending` applied but
+/// the last `deferred` ones.
 struct Store {
     backend: Arc<dyn Backend>,
     /// Shared with a write in progress, which writes a snapshot of it without holding the
-    /// store's lock: changes made meanwhile copy it first (`Arc::make_mut`).
+    /// store's lock.
     data: Arc<Data>,
+    /// How many of the last changes of `pending` are not applied to `data` yet: those made
+    /// while a write held `data`, where applying them would have copied the whole document
+    /// first. The write applies them when it is done; a read that comes earlier applies them
+    /// itself (copying the document, as every change did before). Zero when no write runs.
+    deferred: usize,
     /// The backend's version that `data` was last loaded from or written as.
     version: Option<StoreVersion>,
     /// This manager's changes not yet written, in order. Shared, so that a write's snapshot
@@ -113,26 +119,33 @@ impl Change {
                 must_exist,
                 creates,
             } => {
-                let exists = key.stored_in(data).is_some();
-                if *must_exist && !exists {
-                    return true;
-                }
-                if *creates && exists {
-                    return false;
+                if let Some(group) = &key.group {
+                    if *must_exist && data.group(group).is_none() {
+                        return true;
+                    }
                 }
                 let parent = match &key.group {
                     Some(group) => data.group_entry(group),
                     None => &mut *data,
                 };
-                let object = parent.group_entry(&key.name);
+                let object = if *must_exist {
+                    // The usual save of a stored object: one search among the group's names.
+                    match parent.get_mut(&key.name) {
+                        Some(stored) => stored.make_group(),
+                        None => return true,
+                    }
+                } else {
+                    if *creates && parent.contains_key(&key.name) {
+                        return false;
+                    }
+                    parent.group_entry(&key.name)
+                };
                 patch.apply_to(object);
                 if object.is_empty() && !persistent {
                     parent.remove(&key.name);
                 }
-                if let Some(group) = &key.group {
-                    if data.group(group).is_some_and(Data::is_empty) {
-                        data.remove(group);
-                    }
+                if let (Some(group), true) = (&key.group, parent.is_empty()) {
+                    data.remove(group);
                 }
             }
             Change::Delete { key } => {
@@ -239,15 +252,6 @@ impl ObjectKey {
         }
     }
 
-    /// What `data` holds at this key (like `data.get_path(&self.path())`, without building
-    /// the path).
-    fn stored_in<'a>(&self, data: &'a Data) -> Option<&'a Value> {
-        match &self.group {
-            Some(group) => data.group(group)?.get(&self.name),
-            None => data.get(&self.name),
-        }
-    }
-
     pub(crate) fn path(&self) -> Vec<String> {
         self.group
             .iter()
@@ -307,6 +311,7 @@ impl ConfigurationManager {
         *store = Some(Store {
             backend: Arc::new(backend),
             data: Arc::new(loaded.data),
+            deferred: 0,
             version: loaded.version,
             pending: Vec::new(),
             changes: 0,
@@ -328,6 +333,21 @@ impl ConfigurationManager {
     fn write_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Result<R, ConfigurationError> {
         let mut store = self.inner.store.write();
         store.as_mut().map(f).ok_or(ConfigurationError::NotStarted)
+    }
+
+    /// Runs `f` on the document with every change made so far applied.
+    fn read_document<R>(&self, f: impl FnOnce(&Data) -> R) -> Result<R, ConfigurationError> {
+        {
+            let store = self.inner.store.read();
+            let store = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
+            if store.deferred == 0 {
+                return Ok(f(&store.data));
+            }
+        }
+        self.write_store(|store| {
+            store.apply_deferred();
+            f(&store.data)
+        })
     }
 
     /// Merges `data` into the object `name` of `group` (top level when `group` is `None`).
@@ -383,8 +403,13 @@ impl ConfigurationManager {
     pub(crate) fn push_changes(&self, changes: Vec<Change>) -> Result<u64, ConfigurationError> {
         self.write_store(|store| {
             for change in changes {
-                // Live objects are one per id: a creation never conflicts here.
-                change.apply(Arc::make_mut(&mut store.data));
+                if store.deferred > 0 || Arc::strong_count(&store.data) > 1 {
+                    // A write holds the document: applied when it is done (see `deferred`).
+                    store.deferred += 1;
+                } else {
+                    // Live objects are one per id: a creation never conflicts here.
+                    change.apply(Arc::make_mut(&mut store.data));
+                }
                 store.pending.push(Arc::new(change));
                 store.changes += 1;
             }
@@ -401,10 +426,8 @@ impl ConfigurationManager {
     /// The object stored as `name` in `group`, or [`ObjectNotFoundError`].
     pub fn get(&self, group: Option<&str>, name: &str) -> Result<Value, ConfigurationError> {
         let key = ObjectKey::new(group, name);
-        self.read_store(|store| {
-            store
-                .data
-                .get_path(&key.path())
+        self.read_document(|data| {
+            data.get_path(&key.path())
                 .cloned()
                 .ok_or_else(|| ObjectNotFoundError { key: key.path() }.into())
         })?
@@ -413,10 +436,10 @@ impl ConfigurationManager {
     /// The names of the objects in `group` (the top-level names for `None`); empty when the group
     /// does not exist.
     pub fn get_names(&self, group: Option<&str>) -> Result<Vec<String>, ConfigurationError> {
-        self.read_store(|store| {
+        self.read_document(|data| {
             let data = match group {
-                Some(group) => store.data.group(group),
-                None => Some(&*store.data),
+                Some(group) => data.group(group),
+                None => Some(data),
             };
             data.map(|d| d.names().map(str::to_owned).collect())
                 .unwrap_or_default()
@@ -436,6 +459,7 @@ impl ConfigurationManager {
         let new = ObjectKey::new(group, new_name);
         new.check()?;
         self.write_store(|store| {
+            store.apply_deferred();
             if store.data.get_path(&old.path()).is_none() {
                 return Err(ObjectNotFoundError { key: old.path() }.into());
             }
@@ -570,6 +594,7 @@ impl ConfigurationManager {
         let Some(current) = store.as_mut() else {
             return Err(ConfigurationError::NotStarted);
         };
+        current.apply_deferred();
         let mut merge = PendingMerge::new(&current.data, &current.pending);
         merge.rebase(loaded.data);
         let conflicts = std::mem::take(&mut merge.conflicts);
@@ -598,9 +623,11 @@ impl ConfigurationManager {
     /// made while the backend writes wait for nothing, and the next write stores them.
     fn write(&self, target: Option<u64>) -> Result<Vec<ConfigurationError>, ConfigurationError> {
         let ordered = self.inner.save_lock.lock();
-        let snapshot = self.read_store(|store| {
+        let snapshot = self.write_store(|store| {
             let due = target.is_none_or(|target| store.written < target);
             due.then(|| {
+                // No other write holds the document (the save lock is ours): in place.
+                store.apply_deferred();
                 (
                     store.backend.clone(),
                     store.data.clone(),
@@ -614,9 +641,23 @@ impl ConfigurationManager {
         let mut conflicts = Vec::new();
         if let Some((backend, data, pending, version, upto)) = snapshot {
             let mut merge = PendingMerge::new(&data, &pending);
-            let version = backend.save_merged(version.as_ref(), &mut merge)?;
+            let version = match backend.save_merged(version.as_ref(), &mut merge) {
+                Ok(version) => version,
+                Err(error) => {
+                    drop(merge);
+                    drop(data);
+                    self.write_store(Store::apply_deferred)?;
+                    return Err(error.into());
+                }
+            };
             let merged = merge.merged;
             conflicts = merge.conflicts;
+            external = merged
+                .as_ref()
+                .map(|merged| ExternalChanges::between(&data, merged));
+            // The document is the store's alone again: the changes deferred meanwhile apply
+            // to it in place.
+            drop(data);
             let mut store = self.inner.store.write();
             let Some(current) = store.as_mut() else {
                 return Err(ConfigurationError::NotStarted);
@@ -625,20 +666,24 @@ impl ConfigurationManager {
             let later: Vec<Arc<Change>> = current
                 .pending
                 .split_off(pending.len().min(current.pending.len()));
-            // The written changes are freed after the lock is released.
+            // The written changes (and a replaced document) are freed after the lock is
+            // released.
             let written_changes = std::mem::take(&mut current.pending);
+            let mut replaced = None;
             if let Some(mut merged) = merged {
-                external = Some(ExternalChanges::between(&data, &merged));
                 for change in &later {
                     change.apply(&mut merged);
                 }
-                current.data = Arc::new(merged);
+                replaced = Some(std::mem::replace(&mut current.data, Arc::new(merged)));
+                current.deferred = 0;
             }
             current.pending = later;
+            current.apply_deferred();
             current.written = upto;
             current.version = version;
             drop(store);
             drop(written_changes);
+            drop(replaced);
         }
         let written = self.read_store(|store| store.written)?;
         let rejected = crate::object::reject_creations(self, &conflicts);
@@ -655,12 +700,12 @@ impl ConfigurationManager {
 
     /// A copy of the whole document as it is in memory now.
     pub fn data(&self) -> Result<Data, ConfigurationError> {
-        self.read_store(|store| Data::clone(&store.data))
+        self.read_document(Data::clone)
     }
 
     /// Runs `f` on the document without copying it.
     pub fn with_data<R>(&self, f: impl FnOnce(&Data) -> R) -> Result<R, ConfigurationError> {
-        self.read_store(|store| f(&store.data))
+        self.read_document(f)
     }
 
     /// A handle that does not keep the manager alive (for observers that call back into it).
@@ -699,6 +744,21 @@ impl WeakConfigurationManager {
     }
 }
 
+impl Store {
+    /// Applies the deferred changes to the document (copying it first if a write holds it).
+    fn apply_deferred(&mut self) {
+        if self.deferred == 0 {
+            return;
+        }
+        let data = Arc::make_mut(&mut self.data);
+        for change in &self.pending[self.pending.len() - self.deferred..] {
+            // Live objects are one per id: a creation never conflicts here.
+            change.apply(data);
+        }
+        self.deferred = 0;
+    }
+}
+
 /// The first rejected creation of a write as an error.
 fn first_rejected(rejected: Vec<ConfigurationError>) -> Result<(), ConfigurationError> {
     match rejected.into_iter().next() {
@@ -719,5 +779,109 @@ fn remove_entry(data: &mut Data, key: &ObjectKey) -> Option<Value> {
             }
             removed
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::backend::{Loaded, MemoryBackend};
+    use crate::BackendError;
+
+    /// A memory backend whose writes wait, once they have started, until the test lets them
+    /// finish.
+    struct Gated {
+        inner: MemoryBackend,
+        started: Mutex<mpsc::Sender<()>>,
+        gate: Mutex<mpsc::Receiver<()>>,
+    }
+
+    impl Backend for Gated {
+        fn load(&self) -> Result<Data, BackendError> {
+            self.inner.load()
+        }
+
+        fn save(&self, data: &Data) -> Result<(), BackendError> {
+            self.inner.save(data)
+        }
+
+        fn load_versioned(&self) -> Result<Loaded, BackendError> {
+            self.inner.load_versioned()
+        }
+
+        fn save_merged(
+            &self,
+            since: Option<&StoreVersion>,
+            merge: &mut dyn Merge,
+        ) -> Result<Option<StoreVersion>, BackendError> {
+            let _ = self.started.lock().send(());
+            let _ = self.gate.lock().recv();
+            self.inner.save_merged(since, merge)
+        }
+    }
+
+    fn value(manager: &ConfigurationManager, name: &str) -> Option<String> {
+        manager
+            .get(Some("Accounts"), name)
+            .ok()
+            .and_then(|account| account.as_group()?.get("x")?.as_str().map(str::to_owned))
+    }
+
+    #[test]
+    fn changes_made_while_a_write_runs_are_read_at_once_and_written_by_the_next_save() {
+        let stored = MemoryBackend::new();
+        let (started_tx, started) = mpsc::channel();
+        let (open, gate) = mpsc::channel();
+        let manager = ConfigurationManager::new();
+        manager
+            .start(Gated {
+                inner: stored.clone(),
+                started: Mutex::new(started_tx),
+                gate: Mutex::new(gate),
+            })
+            .expect("starts");
+        let one: Data = [("x", "1")].into_iter().collect();
+        manager.update(Some("Accounts"), "a", one).expect("update");
+        let writer = {
+            let manager = manager.clone();
+            std::thread::spawn(move || manager.save())
+        };
+        started.recv().expect("the write started");
+        // The write holds the document: these changes wait for it, but reads see them.
+        let two: Data = [("x", "2")].into_iter().collect();
+        manager.update(Some("Accounts"), "a", two).expect("update");
+        let other: Data = [("x", "3")].into_iter().collect();
+        manager
+            .update(Some("Accounts"), "b", other)
+            .expect("update");
+        assert_eq!(value(&manager, "a").as_deref(), Some("2"));
+        assert_eq!(value(&manager, "b").as_deref(), Some("3"));
+        let more: Data = [("x", "4")].into_iter().collect();
+        manager.update(Some("Accounts"), "b", more).expect("update");
+        open.send(()).expect("gate");
+        writer.join().expect("writer").expect("saved");
+        // The first write stored what was there when it started.
+        let first = stored.load().expect("load");
+        assert_eq!(
+            first.get_path(&["Accounts", "a", "x"]),
+            Some(&Value::from("1"))
+        );
+        assert!(first.get_path(&["Accounts", "b"]).is_none());
+        assert_eq!(value(&manager, "b").as_deref(), Some("4"));
+        assert!(manager.has_unsaved_changes().expect("started"));
+        open.send(()).expect("gate");
+        manager.save().expect("saved");
+        let second = stored.load().expect("load");
+        assert_eq!(
+            second.get_path(&["Accounts", "a", "x"]),
+            Some(&Value::from("2"))
+        );
+        assert_eq!(
+            second.get_path(&["Accounts", "b", "x"]),
+            Some(&Value::from("4"))
+        );
+        assert_eq!(manager.data().expect("data"), second);
     }
 }

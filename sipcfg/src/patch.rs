@@ -5,6 +5,7 @@
 //! setting to its default (which removes it from storage), or a nested group to merge. A plain
 //! [`Data`] converts into a patch that sets every value it holds and merges every group.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::{Data, Value};
@@ -34,7 +35,9 @@ pub enum PatchValue {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Patch {
-    entries: BTreeMap<String, PatchValue>,
+    /// By name. The names of declared settings and groups (what objects save) are kept as the
+    /// static strings they are, without a copy each.
+    entries: BTreeMap<Cow<'static, str>, PatchValue>,
 }
 
 impl Patch {
@@ -51,27 +54,50 @@ impl Patch {
     /// Stores `value` under `name`.
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) -> &mut Self {
         self.entries
-            .insert(name.into(), PatchValue::Set(value.into()));
+            .insert(Cow::Owned(name.into()), PatchValue::Set(value.into()));
         self
     }
 
     /// Removes `name` from storage.
     pub fn reset(&mut self, name: impl Into<String>) -> &mut Self {
-        self.entries.insert(name.into(), PatchValue::Default);
+        self.entries
+            .insert(Cow::Owned(name.into()), PatchValue::Default);
         self
     }
 
     /// Merges `patch` into the group `name`.
     pub fn merge(&mut self, name: impl Into<String>, patch: Patch) -> &mut Self {
-        self.entries.insert(name.into(), PatchValue::Merge(patch));
+        self.entries
+            .insert(Cow::Owned(name.into()), PatchValue::Merge(patch));
         self
     }
 
     /// The sub-patch for group `name`, created when missing (replacing any other entry).
     pub fn group_mut(&mut self, name: &str) -> &mut Patch {
+        self.group_entry(Cow::Owned(name.to_owned()))
+    }
+
+    /// [`set`](Self::set) for a declared setting's name, kept without a copy.
+    pub(crate) fn set_declared(&mut self, name: &'static str, value: Value) {
+        self.entries
+            .insert(Cow::Borrowed(name), PatchValue::Set(value));
+    }
+
+    /// [`reset`](Self::reset) for a declared setting's name, kept without a copy.
+    pub(crate) fn reset_declared(&mut self, name: &'static str) {
+        self.entries
+            .insert(Cow::Borrowed(name), PatchValue::Default);
+    }
+
+    /// [`group_mut`](Self::group_mut) for a declared group's name, kept without a copy.
+    pub(crate) fn declared_group_mut(&mut self, name: &'static str) -> &mut Patch {
+        self.group_entry(Cow::Borrowed(name))
+    }
+
+    fn group_entry(&mut self, name: Cow<'static, str>) -> &mut Patch {
         let entry = self
             .entries
-            .entry(name.to_owned())
+            .entry(name)
             .or_insert_with(|| PatchValue::Merge(Patch::new()));
         if !matches!(entry, PatchValue::Merge(_)) {
             *entry = PatchValue::Merge(Patch::new());
@@ -89,7 +115,7 @@ impl Patch {
 
     /// The entries, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &PatchValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// The first empty name in the patch, as a path of names, if any.
@@ -100,7 +126,7 @@ impl Patch {
             }
             if let PatchValue::Merge(inner) = value {
                 if let Some(mut path) = inner.find_empty_name() {
-                    path.insert(0, name.clone());
+                    path.insert(0, name.to_string());
                     return Some(path);
                 }
             }
@@ -113,9 +139,13 @@ impl Patch {
     pub(crate) fn apply_to(&self, group: &mut Data) {
         for (name, change) in &self.entries {
             match change {
-                PatchValue::Set(value) => {
-                    group.insert(name.clone(), value.clone());
-                }
+                // A name already stored keeps its shared copy: no new one is allocated.
+                PatchValue::Set(value) => match group.get_mut(name) {
+                    Some(stored) => *stored = value.clone(),
+                    None => {
+                        group.insert(&**name, value.clone());
+                    }
+                },
                 PatchValue::Default => {
                     group.remove(name);
                 }
@@ -158,7 +188,7 @@ impl From<Data> for Patch {
                 Some((name, leaf)) => {
                     top.patch
                         .entries
-                        .insert(name.to_string(), PatchValue::Set(leaf));
+                        .insert(Cow::Owned(name.to_string()), PatchValue::Set(leaf));
                 }
                 None => {
                     let Some(mut done) = stack.pop() else {
@@ -167,7 +197,10 @@ impl From<Data> for Patch {
                     let patch = std::mem::take(&mut done.patch);
                     match (stack.last_mut(), done.name) {
                         (Some(parent), Some(name)) => {
-                            parent.patch.entries.insert(name, PatchValue::Merge(patch));
+                            parent
+                                .patch
+                                .entries
+                                .insert(Cow::Owned(name), PatchValue::Merge(patch));
                         }
                         _ => return patch,
                     }
@@ -210,7 +243,8 @@ impl Drop for Patch {
             return;
         }
         let mut pending: Vec<Patch> = Vec::new();
-        let take_children = |entries: &mut BTreeMap<String, PatchValue>, into: &mut Vec<Patch>| {
+        let take_children = |entries: &mut BTreeMap<Cow<'static, str>, PatchValue>,
+                             into: &mut Vec<Patch>| {
             for value in entries.values_mut() {
                 if let PatchValue::Merge(inner) = value {
                     into.push(std::mem::take(inner));

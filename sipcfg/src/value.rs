@@ -242,6 +242,19 @@ impl Value {
         }
     }
 
+    /// This value as a group, replaced by an empty group first if it is not one (what merging
+    /// a patch into it does).
+    pub(crate) fn make_group(&mut self) -> &mut Data {
+        if !matches!(self, Value::Group(_)) {
+            *self = Value::Group(Data::new());
+        }
+        match self {
+            Value::Group(group) => group,
+            // The line above made it a group.
+            _ => unreachable!("the value was just made a group"),
+        }
+    }
+
     /// Whether this is the spec's `None`.
     pub fn is_nothing(&self) -> bool {
         matches!(self, Value::Nothing)
@@ -424,15 +437,7 @@ impl Data {
                 at
             }
         };
-        let slot = &mut self.entries[at].1;
-        if !matches!(slot, Value::Group(_)) {
-            *slot = Value::Group(Data::new());
-        }
-        match slot {
-            Value::Group(group) => group,
-            // The arm above made it a group.
-            _ => unreachable!("slot was just made a group"),
-        }
+        self.entries[at].1.make_group()
     }
 
     /// The value at a path of names, each but the last naming a group.

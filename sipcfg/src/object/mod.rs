@@ -51,7 +51,7 @@ use crate::{ConfigurationError, ConfigurationManager};
 
 use registry::{invalid_stored_ids, object_ids, obtain, obtain_or_create};
 use state::{modified_of, patch_of};
-use sync::{Awaited, SavedState};
+use sync::{Awaited, SaveChanges, SavedState};
 
 /// What every settings declaration has (objects, groups and extensions): its static metadata,
 /// and a plain copy of its current values. Implemented by the derive macros.
@@ -583,29 +583,22 @@ impl RawObject {
         if matches!(state.lifecycle, Lifecycle::Deleted | Lifecycle::Deleting) {
             return Ok(());
         }
-        let modified = modified_of(&state);
+        let changes = SaveChanges::of(&state);
         let was_new = state.lifecycle == Lifecycle::New;
-        if modified.is_empty() && !was_new {
+        if changes.is_empty() && !was_new {
             return Ok(());
         }
-        let only_runtime = !was_new
-            && modified.keys().all(|path| {
-                state
-                    .layout
-                    .slots
-                    .iter()
-                    .any(|slot| &slot.path == path && slot.schema.runtime)
-            });
-        let sender = self.sender(state.id.clone());
+        let only_runtime = !was_new && changes.only_runtime();
         let batching = manager.is_batching();
         // A failed write outside a batch reports what the save changed; otherwise the
-        // changes only go with the queued save.
-        let report = (!batching && !was_new && !only_runtime).then(|| modified.clone());
-        let saved = SavedState::of(&state, was_new, modified);
+        // changes only go with the queued save (and become a `Modified` only if reported).
+        let report = (!batching && !was_new && !only_runtime).then(|| changes.modified());
+        let mut saved = SavedState::of(&state, was_new, changes);
         if only_runtime {
             // Runtime settings are never stored: they are saved as soon as they are taken.
             saved.settle(&mut state);
             drop(state);
+            let sender = self.sender(saved.id.clone());
             post_all(&manager, saved.posts(sender));
             return Ok(());
         }
@@ -625,28 +618,25 @@ impl RawObject {
         });
         let seq = manager.push_changes(changes)?;
         drop(state);
-        let mut saved = saved;
-        let mut announce = Vec::new();
+        let registry = &manager.inner.objects;
         if batching {
             // In a batch, observers hear of the save when it is queued, so that what they save
             // in turn joins the batch's write. What an earlier queued save of the object
-            // announced is not announced again.
+            // announced is not announced again. With nobody observing, nothing is built.
             let observed = manager.inner.notifications.has_observers();
+            let sender = observed.then(|| self.sender(saved.id.clone()));
             let earlier = if observed {
-                manager.inner.objects.announced_save(&self.core)
+                registry.announced_save(&self.core)
             } else {
                 None
             };
-            announce = saved.announce(sender.clone(), earlier.as_ref(), observed);
-        }
-        manager
-            .inner
-            .objects
-            .await_write(seq, &self.core, Awaited::Save(saved));
-        if batching {
+            let announce = saved.announce(sender, earlier.as_ref());
+            registry.await_write(seq, &self.core, Awaited::Save(saved));
             post_all(&manager, announce);
             return Ok(());
         }
+        let sender = self.sender(saved.id.clone());
+        registry.await_write(seq, &self.core, Awaited::Save(saved));
         manager
             .save_through(seq)
             .map_err(|error| report_failure(&manager, sender, report, Operation::Save, error))?;

@@ -262,12 +262,12 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
         }
         let mut group = &mut patch;
         for parent in parents {
-            group = group.group_mut(parent);
+            group = group.declared_group_mut(parent);
         }
         if slot.explicit {
-            group.set(name, slot.value.to_stored());
+            group.set_declared(name, slot.value.to_stored());
         } else {
-            group.reset(name);
+            group.reset_declared(name);
         }
     }
     remove_moved(state, &mut patch);
@@ -504,8 +504,8 @@ fn remove_moved(state: &ObjectState, patch: &mut Patch) {
         };
         let mut group = &mut *patch;
         for parent in parents {
-            group = group.group_mut(parent);
+            group = group.declared_group_mut(parent);
         }
-        group.reset(*name);
+        group.reset_declared(name);
     }
 }

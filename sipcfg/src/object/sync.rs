@@ -8,13 +8,15 @@
 //! shows its changes and the next save of anything writes them.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::registry::post_load_failures_from;
 use super::state::refresh_from_storage;
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState};
+use crate::layout::Layout;
 use crate::manager::ObjectKey;
-use crate::modified::Modified;
+use crate::modified::{Modified, ModifiedValue};
 use crate::notification::{NotificationKind, Operation, Origin, Sender};
 use crate::setting_type::SharedValue;
 use crate::{ConfigurationError, ConfigurationManager, Data, Value};
@@ -22,21 +24,94 @@ use crate::{ConfigurationError, ConfigurationManager, Data, Value};
 /// A notification to post once every lock is released.
 pub(crate) type Post = (Origin, Sender, NotificationKind);
 
+/// What a save changed: the slots that differed from storage, with their old and new values,
+/// and the old id of a renamed object. Kept in the layout's terms and turned into a
+/// [`Modified`] (paths and a map) only when something reports it: a batch of saves that
+/// nobody observes and that does not fail never builds one.
+pub(super) struct SaveChanges {
+    layout: Arc<Layout>,
+    /// Slot number, old value (the stored one, or the default), new value.
+    slots: Vec<(usize, SharedValue, SharedValue)>,
+    /// The stored id and the new one, when a stored object's id changed.
+    renamed: Option<(String, String)>,
+}
+
+impl SaveChanges {
+    /// The changes `state` holds now (what `get_modified` shows).
+    pub(super) fn of(state: &ObjectState) -> Self {
+        let slots = state
+            .slots
+            .iter()
+            .filter(|(_, slot)| slot.is_dirty())
+            .map(|(index, slot)| {
+                let old = match &slot.stored {
+                    Some(stored) => stored.clone(),
+                    None => state.layout.slots[index].default.clone(),
+                };
+                (index, old, slot.value.clone())
+            })
+            .collect();
+        let renamed = (state.id != state.stored_id && state.lifecycle != Lifecycle::New)
+            .then(|| (state.stored_id.clone(), state.id.clone()));
+        SaveChanges {
+            layout: state.layout.clone(),
+            slots,
+            renamed,
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.slots.is_empty() && self.renamed.is_none()
+    }
+
+    /// Whether every change is of a runtime setting (never stored).
+    pub(super) fn only_runtime(&self) -> bool {
+        self.renamed.is_none()
+            && self
+                .slots
+                .iter()
+                .all(|(index, _, _)| self.layout.slots[*index].schema.runtime)
+    }
+
+    /// The changes by dotted path (`__id__` for the id), as observers and `get_modified` see
+    /// them.
+    pub(super) fn modified(&self) -> Modified {
+        let mut modified: Modified = self
+            .slots
+            .iter()
+            .map(|(index, old, new)| {
+                let info = &self.layout.slots[*index];
+                (
+                    info.path.clone(),
+                    ModifiedValue::new(old.clone(), new.clone(), info.schema.secret),
+                )
+            })
+            .collect();
+        if let Some((old, new)) = &self.renamed {
+            modified.insert(
+                "__id__".to_owned(),
+                ModifiedValue::new(Arc::new(old.clone()), Arc::new(new.clone()), false),
+            );
+        }
+        modified
+    }
+}
+
 /// What a save stored: the explicit value (`None`: the default) of each slot that is not a plain
 /// default and whether it gave up a kept unconvertible value, the number of slots then (the
 /// others were plain defaults), the id, and what to report.
 pub(super) struct SavedState {
     slots: Vec<(usize, Option<SharedValue>, bool)>,
     slot_count: usize,
-    id: String,
+    pub(super) id: String,
     was_new: bool,
-    modified: Modified,
+    changes: SaveChanges,
     /// Its notifications were posted when it was queued (in a batch).
     announced: bool,
 }
 
 impl SavedState {
-    pub(super) fn of(state: &ObjectState, was_new: bool, modified: Modified) -> Self {
+    pub(super) fn of(state: &ObjectState, was_new: bool, changes: SaveChanges) -> Self {
         SavedState {
             slots: state
                 .slots
@@ -52,58 +127,39 @@ impl SavedState {
             slot_count: state.layout.slots.len(),
             id: state.id.clone(),
             was_new,
-            modified,
+            changes,
             announced: false,
         }
     }
 
     /// The notifications to post when this save is queued in a batch, leaving out what an
     /// earlier queued save of the object (`earlier`) already announced; marks it announced.
-    /// With `observed` false (nobody observes), nothing is built: posting it would deliver
-    /// nothing.
+    /// Without a sender (nobody observes), nothing is built: posting it would deliver nothing.
     pub(super) fn announce(
         &mut self,
-        sender: Sender,
+        sender: Option<Sender>,
         earlier: Option<&Modified>,
-        observed: bool,
     ) -> Vec<Post> {
         self.announced = true;
-        if !observed {
+        let Some(sender) = sender else {
             return Vec::new();
-        }
+        };
+        let modified = self.changes.modified();
         let Some(earlier) = earlier else {
-            let unannounced = SavedState {
-                slots: Vec::new(),
-                slot_count: 0,
-                id: self.id.clone(),
-                was_new: self.was_new,
-                modified: self.modified.clone(),
-                announced: false,
-            };
-            return unannounced.posts(sender);
+            return posts_of(self.was_new, modified, sender);
         };
         if self.was_new {
             return Vec::new();
         }
-        let fresh: Modified = self
-            .modified
-            .iter()
+        let fresh: Modified = modified
+            .into_iter()
             .filter(|(path, change)| {
                 earlier
-                    .get(*path)
+                    .get(path)
                     .is_none_or(|told| !told.new_dyn().eq_dyn(change.new_dyn()))
             })
-            .map(|(path, change)| (path.clone(), change.clone()))
             .collect();
-        let unannounced = SavedState {
-            slots: Vec::new(),
-            slot_count: 0,
-            id: self.id.clone(),
-            was_new: false,
-            modified: fresh,
-            announced: false,
-        };
-        unannounced.posts(sender)
+        posts_of(false, fresh, sender)
     }
 
     /// Marks what was saved as stored. Values changed since the save stay dirty.
@@ -141,30 +197,38 @@ impl SavedState {
 
     /// The notifications of a stored save.
     pub(super) fn posts(self, sender: Sender) -> Vec<Post> {
-        if self.was_new {
-            vec![
-                (
-                    Origin::Local,
-                    sender.clone(),
-                    NotificationKind::SettingsObjectWasActivated,
-                ),
-                (
-                    Origin::Local,
-                    sender,
-                    NotificationKind::SettingsObjectWasCreated,
-                ),
-            ]
-        } else if self.modified.is_empty() {
-            Vec::new()
+        let modified = if self.was_new {
+            Modified::new()
         } else {
-            vec![(
+            self.changes.modified()
+        };
+        posts_of(self.was_new, modified, sender)
+    }
+}
+
+/// The notifications of a save: a first save's activation and creation, or the changes.
+fn posts_of(was_new: bool, modified: Modified, sender: Sender) -> Vec<Post> {
+    if was_new {
+        vec![
+            (
+                Origin::Local,
+                sender.clone(),
+                NotificationKind::SettingsObjectWasActivated,
+            ),
+            (
                 Origin::Local,
                 sender,
-                NotificationKind::SettingsObjectDidChange {
-                    modified: self.modified,
-                },
-            )]
-        }
+                NotificationKind::SettingsObjectWasCreated,
+            ),
+        ]
+    } else if modified.is_empty() {
+        Vec::new()
+    } else {
+        vec![(
+            Origin::Local,
+            sender,
+            NotificationKind::SettingsObjectDidChange { modified },
+        )]
     }
 }
 
@@ -191,7 +255,35 @@ pub(super) struct Awaiting {
 pub(super) struct Waiting {
     queue: Vec<Awaiting>,
     /// Object (by address) to its number of waiting saves; absent when none.
-    saves: HashMap<usize, usize>,
+    saves: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
+}
+
+/// Hashes an object's address (already a unique number) with a multiplication, where the
+/// default hasher (SipHash, made for keys an attacker chooses) showed in batch profiles.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(*byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Addresses are aligned: mix the high bits of the product into the low ones, which
+        // pick the bucket.
+        let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = mixed ^ (mixed >> 32);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 impl Waiting {
@@ -265,7 +357,7 @@ impl super::ObjectRegistry {
         }
         waiting.iter().find_map(|w| match &w.awaited {
             Awaited::Save(saved) if saved.announced && Arc::ptr_eq(&w.core, core) => {
-                Some(saved.modified.clone())
+                Some(saved.changes.modified())
             }
             _ => None,
         })
@@ -289,7 +381,7 @@ impl super::ObjectRegistry {
             .map(|w| match &w.awaited {
                 Awaited::Save(saved) => (
                     w.core.clone(),
-                    (!saved.was_new).then(|| saved.modified.clone()),
+                    (!saved.was_new).then(|| saved.changes.modified()),
                     Operation::Save,
                 ),
                 Awaited::Delete { .. } => (w.core.clone(), None, Operation::Delete),
@@ -305,9 +397,10 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
     let done: Vec<Awaiting> = {
         let mut waiting = registry.awaiting.lock();
         let queue = std::mem::take(&mut waiting.queue);
-        let (done, later) = if queue.iter().all(|w| w.seq <= written) {
+        if queue.iter().all(|w| w.seq <= written) {
             // The usual case: the write stored everything queued.
-            (queue, Vec::new())
+            waiting.saves.clear();
+            queue
         } else {
             let mut done = Vec::with_capacity(queue.len());
             let mut later = Vec::new();
@@ -318,15 +411,14 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
                     later.push(w);
                 }
             }
-            (done, later)
-        };
-        waiting.queue = later;
-        for w in &done {
-            if matches!(w.awaited, Awaited::Save(_)) {
-                waiting.forget_save(&w.core);
+            waiting.queue = later;
+            for w in &done {
+                if matches!(w.awaited, Awaited::Save(_)) {
+                    waiting.forget_save(&w.core);
+                }
             }
+            done
         }
-        done
     };
     let mut posts = Vec::new();
     for Awaiting { core, awaited, .. } in done {
