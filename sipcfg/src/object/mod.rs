@@ -377,6 +377,14 @@ impl<T: SettingsObject> Object<T> {
             .collect()
     }
 
+    /// The ids that [`ids`](Self::ids) lists, as the text they are stored under, without
+    /// converting each to `T::Id`: for listing many objects to obtain them with
+    /// [`get_or_create_many`](Self::get_or_create_many). Invalid stored names are reported and
+    /// left out as by `ids`.
+    pub fn id_texts(manager: &ConfigurationManager) -> Result<Vec<String>, ConfigurationError> {
+        object_ids(manager, &ObjectInfo::of::<T>())
+    }
+
     /// The stored entries of `T`'s group whose names are not ids of `T`, with the reason,
     /// sorted by name. They are never loaded and are kept in storage as they are.
     pub fn invalid_ids(

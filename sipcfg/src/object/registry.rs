@@ -75,6 +75,74 @@ impl Hasher for FastHasher {
     }
 }
 
+/// The live objects by type, then by id: one map per type, keyed by the id alone (a million
+/// accounts cost a key of 16 bytes each and a pointer, not a `(TypeId, String)` of 40), which
+/// also lets a type's objects be visited without the others'.
+#[derive(Default)]
+pub(super) struct LiveObjects {
+    by_type: HashMap<TypeId, HashMap<Box<str>, Arc<ObjectCore>, FastHash>, FastHash>,
+}
+
+impl LiveObjects {
+    /// The live object of type `type_id` and id `id`.
+    pub(super) fn find(&self, type_id: TypeId, id: &str) -> Option<&Arc<ObjectCore>> {
+        self.by_type.get(&type_id)?.get(id)
+    }
+
+    /// The live object of `key` (type and id).
+    pub(super) fn get(&self, key: &(TypeId, String)) -> Option<&Arc<ObjectCore>> {
+        self.find(key.0, &key.1)
+    }
+
+    /// Whether an object of `key` is live.
+    pub(super) fn contains_key(&self, key: &(TypeId, String)) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Makes `core` the live object of `key`, returning the one it replaces.
+    pub(super) fn insert(
+        &mut self,
+        key: (TypeId, String),
+        core: Arc<ObjectCore>,
+    ) -> Option<Arc<ObjectCore>> {
+        self.by_type
+            .entry(key.0)
+            .or_default()
+            .insert(key.1.into_boxed_str(), core)
+    }
+
+    /// Forgets the live object of `key`.
+    pub(super) fn remove(&mut self, key: &(TypeId, String)) -> Option<Arc<ObjectCore>> {
+        let objects = self.by_type.get_mut(&key.0)?;
+        objects.remove(key.1.as_str())
+    }
+
+    /// Room for `more` objects of type `type_id`.
+    pub(super) fn reserve(&mut self, type_id: TypeId, more: usize) {
+        self.by_type.entry(type_id).or_default().reserve(more);
+    }
+
+    /// Every live object with its type and id.
+    pub(super) fn iter(&self) -> impl Iterator<Item = ((TypeId, &Box<str>), &Arc<ObjectCore>)> {
+        self.by_type.iter().flat_map(|(type_id, objects)| {
+            objects.iter().map(move |(id, core)| ((*type_id, id), core))
+        })
+    }
+
+    /// The live objects of type `type_id`, with their ids.
+    pub(super) fn of_type(
+        &self,
+        type_id: TypeId,
+    ) -> impl Iterator<Item = (&Box<str>, &Arc<ObjectCore>)> {
+        self.by_type.get(&type_id).into_iter().flatten()
+    }
+
+    /// Every live object.
+    pub(super) fn values(&self) -> impl Iterator<Item = &Arc<ObjectCore>> {
+        self.by_type.values().flat_map(HashMap::values)
+    }
+}
+
 /// The live objects of one manager: one per type and id.
 #[derive(Default)]
 pub(crate) struct ObjectRegistry {
@@ -87,7 +155,7 @@ pub(crate) struct ObjectRegistry {
 #[derive(Default)]
 pub(super) struct Registry {
     /// Type and current id to the live object.
-    pub(super) live: HashMap<(TypeId, String), Arc<ObjectCore>, FastHash>,
+    pub(super) live: LiveObjects,
     /// Type and stored id of objects whose new id is not saved yet: the stored id is still
     /// theirs, so no other object may take it.
     pub(super) renamed: HashMap<(TypeId, String), Arc<ObjectCore>>,
@@ -342,7 +410,7 @@ pub(super) fn obtain_many<S: AsRef<str>>(
             }
         }
     }
-    registry.live.reserve(ids.len());
+    registry.live.reserve(info.type_id, ids.len());
     let layout = manager.inner.extensions.layout(info.schema);
     let sorted = ids.windows(2).all(|pair| pair[0] < pair[1]);
     let mut objects = Vec::with_capacity(ids.len());
@@ -502,13 +570,10 @@ pub(super) fn object_ids(
     listed.reserve(ids.len());
     listed.extend(ids.iter().map(String::as_str));
     let mut extra = Vec::new();
-    for ((type_id, id), core) in registry.live.iter() {
+    for (id, core) in registry.live.of_type(info.type_id) {
         // Stored objects are listed from storage; new ones only once saved.
-        if *type_id == info.type_id
-            && !listed.contains(id.as_str())
-            && core.state.read().lifecycle == Lifecycle::Active
-        {
-            extra.push(id.clone());
+        if !listed.contains(&**id) && core.state.read().lifecycle == Lifecycle::Active {
+            extra.push(id.to_string());
         }
     }
     drop(listed);
