@@ -376,7 +376,8 @@ impl TreeBuilder {
             if let Some(group) = self.open.pop() {
                 let mut entries = group.entries;
                 let data = if entries.len() <= SMALL_GROUP {
-                    let exact: Vec<(Name, Value)> = entries.drain(..).collect();
+                    let mut exact = Vec::with_capacity(entries.len());
+                    exact.append(&mut entries);
                     self.spare.push(entries);
                     Data::from_entries(exact)
                 } else {
