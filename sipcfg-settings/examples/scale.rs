@@ -122,12 +122,30 @@ fn vm(field: &str) -> usize {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// CPU time of this process so far (user + system), in ms: wall time on a shared machine
+/// counts other processes' work too.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 14th, stime the
+    // 15th field of the whole line, in clock ticks (100 a second on Linux).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 fn one(accounts: usize, dir: &Path) {
     let file_size = std::fs::metadata(dir.join(sipcfg_settings::CONFIG_FILE_NAME))
         .expect("the file written by the `--write` child")
         .len() as usize;
     let before = live();
     PEAK.store(before, Ordering::Relaxed);
+    let cpu_start = cpu_ms();
     let start = Instant::now();
     // As `sipcfg_settings::open`, with room for the 650 MB file of a million accounts.
     let manager = sipcfg::ConfigurationManager::new();
@@ -137,6 +155,7 @@ fn one(accounts: usize, dir: &Path) {
         .expect("opens");
     sipcfg_settings::sipclients::register(&manager).expect("registers the extensions");
     let parsed = start.elapsed();
+    let cpu_parsed = cpu_ms() - cpu_start;
     let after_parse = live();
     let loaded = AccountManager::load(&manager).expect("loads");
     let all: Vec<_> = loaded
@@ -149,6 +168,7 @@ fn one(accounts: usize, dir: &Path) {
         })
         .collect();
     let started = start.elapsed();
+    let cpu_started = cpu_ms() - cpu_start;
     let after_load = live();
     assert_eq!(all.len(), accounts);
 
@@ -183,6 +203,9 @@ fn one(accounts: usize, dir: &Path) {
         started.as_secs_f64() * 1e3,
         nested,
         display,
+    );
+    eprintln!(
+        "{accounts} accounts: CPU time (user + system) parse {cpu_parsed:.0} ms, start-up {cpu_started:.0} ms"
     );
     drop(all);
     drop(loaded);

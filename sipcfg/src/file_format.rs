@@ -316,7 +316,16 @@ struct TreeBuilder {
     root: Vec<(Name, Value)>,
     open: Vec<OpenGroup>,
     names: HashSet<Name, BuildHasherDefault<NameHasher>>,
+    /// Emptied entry lists of closed groups, reused by the next groups opened: a small group
+    /// is collected in one of these and copied out once, at its exact size, when it closes
+    /// (instead of a list that grows by doubling and is then shrunk: three allocations for
+    /// an account's group of eight settings, two for each of its groups of one or two).
+    spare: Vec<Vec<(Name, Value)>>,
 }
+
+/// Groups of up to this many entries are copied out of a reused list when they close; larger
+/// ones (an `Accounts` group of a million) keep the list they were collected in.
+const SMALL_GROUP: usize = 64;
 
 /// FNV-1a: names are short, and the default SipHash costs more than the look-up saves.
 #[derive(Default)]
@@ -365,7 +374,15 @@ impl TreeBuilder {
     fn close_to(&mut self, indent: usize) {
         while self.open.last().is_some_and(|group| group.indent >= indent) {
             if let Some(group) = self.open.pop() {
-                let data = Data::from_entries(group.entries);
+                let mut entries = group.entries;
+                let data = if entries.len() <= SMALL_GROUP {
+                    let mut exact = Vec::with_capacity(entries.len());
+                    exact.append(&mut entries);
+                    self.spare.push(entries);
+                    Data::from_entries(exact)
+                } else {
+                    Data::from_entries(entries)
+                };
                 self.top().push((group.name, Value::Group(data)));
             }
         }
@@ -404,10 +421,11 @@ impl TreeBuilder {
             }
             self.close_to(indent);
             let name = self.name(name);
+            let entries = self.spare.pop().unwrap_or_default();
             self.open.push(OpenGroup {
                 indent,
                 name,
-                entries: Vec::new(),
+                entries,
             });
             return Ok(());
         }

@@ -82,6 +82,9 @@ impl NodeInfo {
 pub(crate) struct Layout {
     pub(crate) slots: Vec<SlotInfo>,
     pub(crate) nodes: Vec<NodeInfo>,
+    /// The slots that have `was_paths` (settings that moved), in slot order: loading looks
+    /// for them at their old places when their place is empty.
+    pub(crate) moved: Vec<u32>,
 }
 
 impl Layout {
@@ -90,6 +93,7 @@ impl Layout {
         let mut layout = Layout {
             slots: Vec::new(),
             nodes: Vec::new(),
+            moved: Vec::new(),
         };
         layout.add_group(root, Vec::new(), &[], None);
         for (index, extension) in extensions.iter().enumerate() {
@@ -135,6 +139,9 @@ impl Layout {
                 if !self.is_taken(&path) && !kept.contains(&path) {
                     kept.push(path);
                 }
+            }
+            if !kept.is_empty() {
+                self.moved.push(index as u32);
             }
             self.slots[index].was_paths = kept;
         }
