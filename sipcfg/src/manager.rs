@@ -95,6 +95,11 @@ pub(crate) enum Change {
         /// the same key meanwhile, the change is dropped (the other object is kept) and the
         /// new object's save fails with `DuplicateId`.
         creates: bool,
+        /// A later save of a new object whose creation (`creates`) is queued and not stored
+        /// yet (saved twice in a batch, again during the write, or after the creation's write
+        /// failed). It is applied like a save of a stored object (`must_exist`), and dropped
+        /// with the creation when another writer created the object first.
+        after_creation: bool,
     },
     /// Remove the entry at `key`.
     Delete { key: ObjectKey },
@@ -103,9 +108,23 @@ pub(crate) enum Change {
 }
 
 impl Change {
-    /// Whether this is the creation of one of the objects at `keys`.
+    /// Whether this is the creation of one of the objects at `keys`, or a later save of one
+    /// whose creation is queued with it (both go when the creation is rejected).
     fn creates_any(&self, keys: &[ObjectKey]) -> bool {
-        matches!(self, Change::Update { key, creates: true, .. } if keys.contains(key))
+        matches!(
+            self,
+            Change::Update { key, creates, after_creation, .. }
+                if (*creates || *after_creation) && keys.contains(key)
+        )
+    }
+
+    /// Whether this is a later save of a new object whose creation (at one of `keys`) was
+    /// rejected.
+    fn after_creation_of_any(&self, keys: &[ObjectKey]) -> bool {
+        matches!(
+            self,
+            Change::Update { key, after_creation: true, .. } if keys.contains(key)
+        )
     }
 
     /// Applies the change to `data`; `false` if it was dropped because it conflicts with what
@@ -118,6 +137,7 @@ impl Change {
                 persistent,
                 must_exist,
                 creates,
+                after_creation: _,
             } => {
                 if let Some(group) = &key.group {
                     if *must_exist && data.group(group).is_none() {
@@ -190,6 +210,10 @@ impl Merge for PendingMerge<'_> {
     fn rebase(&mut self, mut stored: Data) {
         self.conflicts.clear();
         for change in self.pending {
+            if change.after_creation_of_any(&self.conflicts) {
+                // The creation it follows was rejected: another writer's object stays as it is.
+                continue;
+            }
             if !change.apply(&mut stored) {
                 if let Change::Update { key, .. } = &**change {
                     self.conflicts.push(key.clone());
@@ -344,10 +368,17 @@ impl ConfigurationManager {
                 return Ok(f(&store.data));
             }
         }
-        self.write_store(|store| {
-            store.apply_deferred();
-            f(&store.data)
-        })
+        // Changes made during a write in progress: applied first (under the write lock, which
+        // copies the document the write holds), then read under a read lock, so that `f` may
+        // call back into the manager as it may when nothing is deferred.
+        let mut store = self.inner.store.write();
+        store
+            .as_mut()
+            .ok_or(ConfigurationError::NotStarted)?
+            .apply_deferred();
+        let store = parking_lot::RwLockWriteGuard::downgrade(store);
+        let store = store.as_ref().ok_or(ConfigurationError::NotStarted)?;
+        Ok(f(&store.data))
     }
 
     /// Merges `data` into the object `name` of `group` (top level when `group` is `None`).
@@ -394,6 +425,7 @@ impl ConfigurationManager {
             persistent,
             must_exist: false,
             creates: false,
+            after_creation: false,
         }])
         .map(drop)
     }
@@ -703,7 +735,9 @@ impl ConfigurationManager {
         self.read_document(Data::clone)
     }
 
-    /// Runs `f` on the document without copying it.
+    /// Runs `f` on the document, under a read lock: saves made meanwhile wait until `f`
+    /// returns. The document is not copied, except once when changes were made while a write
+    /// was in progress (they are applied first, to a copy, as the write holds the document).
     pub fn with_data<R>(&self, f: impl FnOnce(&Data) -> R) -> Result<R, ConfigurationError> {
         self.read_document(f)
     }

@@ -214,6 +214,9 @@ struct ObjectState {
     id: String,
     stored_id: String,
     lifecycle: Lifecycle,
+    /// A new object whose creating save is queued in the manager (written or not): its later
+    /// saves are not creations again (`Change::Update::after_creation`).
+    creation_queued: bool,
     /// Group paths that hold a non-group value in storage: kept until something under them is set.
     blocked: Vec<Vec<&'static str>>,
 }
@@ -580,8 +583,10 @@ impl RawObject {
         let stored_key = (info.type_id, stored_id.clone());
         let mut state = self.core.state.write();
         if lifecycle == Lifecycle::New {
-            // Nothing is stored under the old id: there is nothing to rename or reserve.
+            // Nothing is stored under the old id: there is nothing to rename or reserve. The
+            // next save creates the object under its new id.
             state.stored_id = id.to_owned();
+            state.creation_queued = false;
         } else if id == stored_id {
             registry.renamed.remove(&stored_key);
         } else {
@@ -641,14 +646,22 @@ impl RawObject {
                 to: state.id.clone(),
             });
         }
+        // Only the first save of a new object creates it; a later one while that creation is
+        // not stored yet (or failed) changes the object the creation makes.
+        let creates = info.per_id() && was_new && !state.creation_queued;
+        let after_creation = info.per_id() && was_new && state.creation_queued;
         changes.push(Change::Update {
             key: ObjectKey::new(info.group, state.id.clone()),
             patch: patch_of(&state),
             persistent: info.per_id(),
-            must_exist: info.per_id() && !was_new,
-            creates: info.per_id() && was_new,
+            must_exist: info.per_id() && (!was_new || after_creation),
+            creates,
+            after_creation,
         });
         let seq = manager.push_changes(changes)?;
+        if creates {
+            state.creation_queued = true;
+        }
         drop(state);
         let registry = &manager.inner.objects;
         if batching {

@@ -302,6 +302,7 @@ fn build<'d>(
             stored_id: id.clone(),
             id,
             lifecycle,
+            creation_queued: false,
             blocked,
         }),
     });

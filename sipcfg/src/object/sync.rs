@@ -102,7 +102,6 @@ impl SaveChanges {
 /// others were plain defaults), the id, and what to report.
 pub(super) struct SavedState {
     slots: Vec<(usize, Option<SharedValue>, bool)>,
-    slot_count: usize,
     pub(super) id: String,
     was_new: bool,
     changes: SaveChanges,
@@ -113,9 +112,11 @@ pub(super) struct SavedState {
 impl SavedState {
     pub(super) fn of(state: &ObjectState, was_new: bool, changes: SaveChanges) -> Self {
         SavedState {
+            // The slots the save changes, with what it stores for each.
             slots: state
                 .slots
                 .iter()
+                .filter(|(_, slot)| slot.is_dirty())
                 .map(|(index, slot)| {
                     (
                         index,
@@ -124,7 +125,6 @@ impl SavedState {
                     )
                 })
                 .collect(),
-            slot_count: state.layout.slots.len(),
             id: state.id.clone(),
             was_new,
             changes,
@@ -162,30 +162,21 @@ impl SavedState {
         posts_of(false, fresh, sender)
     }
 
-    /// Marks what was saved as stored. Values changed since the save stay dirty.
+    /// Marks what was saved as stored. Values changed since the save stay dirty. Only the
+    /// slots this save changed are touched: a slot it did not change may have taken another
+    /// writer's value while the write ran (`apply_external`), and that stays as it is.
     pub(super) fn settle(&self, state: &mut ObjectState) {
-        // Slots that were plain defaults at the save stored nothing.
-        let mut saved = self.slots.iter().peekable();
-        for (index, slot) in state.slots.iter_mut() {
-            if index >= self.slot_count {
-                break;
+        for (index, stored, dropped_raw) in &self.slots {
+            if stored.is_none() && state.slots.get(*index).is_none() {
+                // A plain default now (reset since) and the save stored nothing: nothing to mark.
+                continue;
             }
-            while saved.next_if(|(at, _, _)| *at < index).is_some() {}
-            match saved.next_if(|(at, _, _)| *at == index) {
-                Some((_, stored, dropped_raw)) => {
-                    slot.stored = stored.clone();
-                    if *dropped_raw {
-                        slot.drops_raw = false;
-                    }
-                }
-                None => slot.stored = None,
-            }
-        }
-        // A slot that was saved and is a plain default now (reset since) stored its value.
-        for (index, stored, _) in &self.slots {
-            if stored.is_some() && state.slots.get(*index).is_none() {
-                let default = state.layout.slots[*index].default.clone();
-                state.slots.entry(*index, &default).stored = stored.clone();
+            let slot = state
+                .slots
+                .entry(*index, &state.layout.slots[*index].default);
+            slot.stored = stored.clone();
+            if *dropped_raw {
+                slot.drops_raw = false;
             }
         }
         state.slots.tidy();
