@@ -140,6 +140,16 @@ impl AccountManager {
     }
 
     fn stored_odd_entries(&self) -> Result<BTreeSet<String>, ConfigurationError> {
+        self.stored_names_where(|name, value| {
+            name != BONJOUR_ID && (!is_account_id(name) || !matches!(value, Value::Group(_)))
+        })
+    }
+
+    /// The stored names of `Accounts` whose entry passes `keep`.
+    fn stored_names_where(
+        &self,
+        keep: impl Fn(&str, &Value) -> bool,
+    ) -> Result<BTreeSet<String>, ConfigurationError> {
         let Some(group) = ACCOUNTS else {
             return Ok(BTreeSet::new());
         };
@@ -148,10 +158,7 @@ impl AccountManager {
                 .map(|accounts| {
                     accounts
                         .iter()
-                        .filter(|(name, value)| {
-                            name.as_str() != BONJOUR_ID
-                                && (!is_account_id(name) || !matches!(value, Value::Group(_)))
-                        })
+                        .filter(|(name, value)| keep(name.as_str(), value))
                         .map(|(name, _)| name.to_string())
                         .collect()
                 })
@@ -174,20 +181,7 @@ impl AccountManager {
 
     /// The stored names of `Accounts` whose value is not a group.
     fn stored_non_groups(&self) -> Result<BTreeSet<String>, ConfigurationError> {
-        let Some(group) = ACCOUNTS else {
-            return Ok(BTreeSet::new());
-        };
-        self.manager.with_data(|data| {
-            data.group(group)
-                .map(|accounts| {
-                    accounts
-                        .iter()
-                        .filter(|(_, value)| !matches!(value, Value::Group(_)))
-                        .map(|(name, _)| name.to_string())
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
+        self.stored_names_where(|_, value| !matches!(value, Value::Group(_)))
     }
 
     /// The SIP account stored or live under exactly this id, if it is one.
