@@ -14,6 +14,12 @@ use crate::{Value, ValueError};
 /// Implement this trait for your own types; validate in [`from_stored`](Self::from_stored) (and in
 /// your constructors) so that an invalid value can never be assigned.
 ///
+/// A value is immutable once it is a setting's value: one copy may be shared by many objects
+/// (a default by every object of the type, equal stored values by the objects loaded together
+/// by [`Object::get_or_create_many`](crate::Object::get_or_create_many)). Do not give a setting
+/// type interior mutability (cells, atomics, locks): a change through one object would show in
+/// the others.
+///
 /// ```
 /// use sipcfg::{SettingType, TypeInfo, Value, ValueError};
 ///

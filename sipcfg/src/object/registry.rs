@@ -117,9 +117,12 @@ impl LiveObjects {
         objects.remove(key.1.as_str())
     }
 
-    /// Room for `more` objects of type `type_id`.
-    pub(super) fn reserve(&mut self, type_id: TypeId, more: usize) {
-        self.by_type.entry(type_id).or_default().reserve(more);
+    /// Room for `total` objects of type `type_id` in all, the live ones included.
+    pub(super) fn reserve_for(&mut self, type_id: TypeId, total: usize) {
+        let objects = self.by_type.entry(type_id).or_default();
+        // `reserve` counts from the current length: asking for `total` more whenever the ids
+        // are listed again would double the map each time, with every object already there.
+        objects.reserve(total.saturating_sub(objects.len()));
     }
 
     /// Every live object with its type and id.
@@ -411,7 +414,7 @@ pub(super) fn obtain_many<S: AsRef<str>>(
             }
         }
     }
-    registry.live.reserve(info.type_id, ids.len());
+    registry.live.reserve_for(info.type_id, ids.len());
     let layout = manager.inner.extensions.layout(info.schema);
     let sorted = ids.windows(2).all(|pair| pair[0] < pair[1]);
     let mut objects = Vec::with_capacity(ids.len());
