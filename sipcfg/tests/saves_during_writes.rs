@@ -397,3 +397,46 @@ fn a_new_object_renamed_after_a_failed_first_save_is_stored_under_its_new_id() {
         Some("true".into())
     );
 }
+
+/// The value `x` of the account `name`, as the manager reads it now.
+fn value(manager: &ConfigurationManager, name: &str) -> Option<String> {
+    manager
+        .get(Some("Accounts"), name)
+        .ok()
+        .and_then(|account| account.as_group()?.get("x")?.as_str().map(str::to_owned))
+}
+
+/// Changes made while a write runs wait for it (it holds the document), but reads see them at
+/// once; the write stores what was there when it started, the next save the rest.
+#[test]
+fn changes_made_while_a_write_runs_are_read_at_once_and_written_by_the_next_save() {
+    let (backend, started, open) = gated();
+    let memory = backend.memory.clone();
+    let manager = start(backend);
+    let one: Data = [("x", "1")].into_iter().collect();
+    manager.update(Some("Accounts"), "a", one).unwrap();
+    let writer = {
+        let manager = manager.clone();
+        std::thread::spawn(move || manager.save())
+    };
+    started.recv().unwrap();
+    let two: Data = [("x", "2")].into_iter().collect();
+    manager.update(Some("Accounts"), "a", two).unwrap();
+    let other: Data = [("x", "3")].into_iter().collect();
+    manager.update(Some("Accounts"), "b", other).unwrap();
+    assert_eq!(value(&manager, "a").as_deref(), Some("2"));
+    assert_eq!(value(&manager, "b").as_deref(), Some("3"));
+    let more: Data = [("x", "4")].into_iter().collect();
+    manager.update(Some("Accounts"), "b", more).unwrap();
+    open.send(true).unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(stored(&memory, &["Accounts", "a", "x"]), Some("1".into()));
+    assert!(stored(&memory, &["Accounts", "b"]).is_none());
+    assert_eq!(value(&manager, "b").as_deref(), Some("4"));
+    assert!(manager.has_unsaved_changes().unwrap());
+    open.send(true).unwrap();
+    manager.save().unwrap();
+    assert_eq!(stored(&memory, &["Accounts", "a", "x"]), Some("2".into()));
+    assert_eq!(stored(&memory, &["Accounts", "b", "x"]), Some("4".into()));
+    assert_eq!(manager.data().unwrap(), memory.data());
+}

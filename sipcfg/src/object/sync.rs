@@ -30,10 +30,22 @@ pub(crate) type Post = (Origin, Sender, NotificationKind);
 /// nobody observes and that does not fail never builds one.
 pub(super) struct SaveChanges {
     layout: Arc<Layout>,
-    /// Slot number, old value (the stored one, or the default), new value.
-    slots: Vec<(usize, SharedValue, SharedValue)>,
+    slots: Vec<SlotChange>,
     /// The stored id and the new one, when a stored object's id changed.
     renamed: Option<(String, String)>,
+}
+
+/// One changed slot of a save.
+struct SlotChange {
+    index: usize,
+    /// The stored value, or the default.
+    old: SharedValue,
+    /// The value in force.
+    new: SharedValue,
+    /// What the save stores: the explicit value, or `None` (the default; nothing stored).
+    stored: Option<SharedValue>,
+    /// The save gives up a kept unconvertible stored value.
+    drops_raw: bool,
 }
 
 impl SaveChanges {
@@ -43,12 +55,15 @@ impl SaveChanges {
             .slots
             .iter()
             .filter(|(_, slot)| slot.is_dirty())
-            .map(|(index, slot)| {
-                let old = match &slot.stored {
+            .map(|(index, slot)| SlotChange {
+                index,
+                old: match &slot.stored {
                     Some(stored) => stored.clone(),
                     None => state.layout.slots[index].default.clone(),
-                };
-                (index, old, slot.value.clone())
+                },
+                new: slot.value.clone(),
+                stored: slot.explicit.then(|| slot.value.clone()),
+                drops_raw: slot.drops_raw,
             })
             .collect();
         let renamed = (state.id != state.stored_id && state.lifecycle != Lifecycle::New)
@@ -70,7 +85,7 @@ impl SaveChanges {
             && self
                 .slots
                 .iter()
-                .all(|(index, _, _)| self.layout.slots[*index].schema.runtime)
+                .all(|change| self.layout.slots[change.index].schema.runtime)
     }
 
     /// The changes by dotted path (`__id__` for the id), as observers and `get_modified` see
@@ -79,11 +94,11 @@ impl SaveChanges {
         let mut modified: Modified = self
             .slots
             .iter()
-            .map(|(index, old, new)| {
-                let info = &self.layout.slots[*index];
+            .map(|change| {
+                let info = &self.layout.slots[change.index];
                 (
                     info.path.clone(),
-                    ModifiedValue::new(old.clone(), new.clone(), info.schema.secret),
+                    ModifiedValue::new(change.old.clone(), change.new.clone(), info.schema.secret),
                 )
             })
             .collect();
@@ -97,11 +112,9 @@ impl SaveChanges {
     }
 }
 
-/// What a save stored: the explicit value (`None`: the default) of each slot that is not a plain
-/// default and whether it gave up a kept unconvertible value, the number of slots then (the
-/// others were plain defaults), the id, and what to report.
+/// A queued save: what it changes and stores ([`SaveChanges`]), the id it stores under, and
+/// what to report.
 pub(super) struct SavedState {
-    slots: Vec<(usize, Option<SharedValue>, bool)>,
     pub(super) id: String,
     was_new: bool,
     changes: SaveChanges,
@@ -112,19 +125,6 @@ pub(super) struct SavedState {
 impl SavedState {
     pub(super) fn of(state: &ObjectState, was_new: bool, changes: SaveChanges) -> Self {
         SavedState {
-            // The slots the save changes, with what it stores for each.
-            slots: state
-                .slots
-                .iter()
-                .filter(|(_, slot)| slot.is_dirty())
-                .map(|(index, slot)| {
-                    (
-                        index,
-                        slot.explicit.then(|| slot.value.clone()),
-                        slot.drops_raw,
-                    )
-                })
-                .collect(),
             id: state.id.clone(),
             was_new,
             changes,
@@ -166,16 +166,16 @@ impl SavedState {
     /// slots this save changed are touched: a slot it did not change may have taken another
     /// writer's value while the write ran (`apply_external`), and that stays as it is.
     pub(super) fn settle(&self, state: &mut ObjectState) {
-        for (index, stored, dropped_raw) in &self.slots {
-            if stored.is_none() && state.slots.get(*index).is_none() {
+        for change in &self.changes.slots {
+            if change.stored.is_none() && state.slots.get(change.index).is_none() {
                 // A plain default now (reset since) and the save stored nothing: nothing to mark.
                 continue;
             }
             let slot = state
                 .slots
-                .entry(*index, &state.layout.slots[*index].default);
-            slot.stored = stored.clone();
-            if *dropped_raw {
+                .entry(change.index, &state.layout.slots[change.index].default);
+            slot.stored = change.stored.clone();
+            if change.drops_raw {
                 slot.drops_raw = false;
             }
         }
