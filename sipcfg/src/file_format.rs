@@ -327,24 +327,41 @@ struct TreeBuilder {
 /// ones (an `Accounts` group of a million) keep the list they were collected in.
 const SMALL_GROUP: usize = 64;
 
-/// FNV-1a: names are short, and the default SipHash costs more than the look-up saves.
+/// A multiply-rotate hash over eight bytes at a time (FxHash's step): names are short, and
+/// SipHash, or FNV-1a's byte at a time, cost more than the look-up saves. The names come from
+/// the file being parsed, whose author gains nothing by making a look-up slow.
 #[derive(Default)]
 struct NameHasher(u64);
+
+impl NameHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 impl Hasher for NameHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
-        self.0 = hash;
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
     }
 }
 
@@ -375,13 +392,18 @@ impl TreeBuilder {
         while self.open.last().is_some_and(|group| group.indent >= indent) {
             if let Some(group) = self.open.pop() {
                 let mut entries = group.entries;
+                // Sorted in the reused list (no allocation; a file written by sipcfg lists an
+                // object's settings before its groups, so most objects do need a sort), then
+                // copied out at its exact size.
+                crate::value::sort_entries(&mut entries);
                 let data = if entries.len() <= SMALL_GROUP {
                     let mut exact = Vec::with_capacity(entries.len());
                     exact.append(&mut entries);
                     self.spare.push(entries);
-                    Data::from_entries(exact)
+                    Data::from_sorted(exact)
                 } else {
-                    Data::from_entries(entries)
+                    entries.shrink_to_fit();
+                    Data::from_sorted(entries)
                 };
                 self.top().push((group.name, Value::Group(data)));
             }
@@ -391,7 +413,10 @@ impl TreeBuilder {
     /// The document: every group still open is closed.
     fn finish(mut self) -> Data {
         self.close_to(0);
-        Data::from_entries(self.root)
+        let mut root = self.root;
+        crate::value::sort_entries(&mut root);
+        root.shrink_to_fit();
+        Data::from_sorted(root)
     }
 
     /// Reads one line (without its `\n`).
@@ -487,18 +512,40 @@ pub(crate) fn read_value(line: &str, mut at: usize) -> Result<Value, LineError> 
                 if token_start == value_start && token_is_bare_empty && at >= line.len() {
                     return Ok(Value::List(Vec::new()));
                 }
-                list = Some(Vec::new());
+                // At most one item per comma and one more: sized once (and trimmed below
+                // when quoted commas or a trailing comma made it too large).
+                let commas = line
+                    .as_bytes()
+                    .get(value_start..)
+                    .map_or(0, |rest| rest.iter().filter(|&&b| b == b',').count());
+                list = Some(Vec::with_capacity(commas + 1));
             }
         }
         match &mut list {
-            Some(items) => items.push(token.into_owned()),
+            Some(items) => items.push(owned(token)),
             None => single = Some(token),
         }
     }
     Ok(match list {
-        Some(items) => Value::List(items),
-        None => Value::String(single.map(Cow::into_owned).unwrap_or_default()),
+        Some(mut items) => {
+            items.shrink_to_fit();
+            Value::List(items)
+        }
+        None => Value::String(single.map(owned).unwrap_or_default()),
     })
+}
+
+/// The token as an exactly sized `String` (a token built from quotes or escapes is collected
+/// in a larger buffer).
+#[inline]
+fn owned(token: Cow<'_, str>) -> String {
+    match token {
+        Cow::Borrowed(text) => text.to_owned(),
+        Cow::Owned(mut text) => {
+            text.shrink_to_fit();
+            text
+        }
+    }
 }
 
 /// Reads one string of a value (the whole value, or one list item) from `at`: tokens joined by
@@ -515,6 +562,9 @@ pub(crate) fn read_value_token<'a>(
 ) -> Result<Cow<'a, str>, LineError> {
     let start = *at;
     let mut token = read_token(line, at, COMMA)?;
+    // Whether `token` is the line's text from `start` to `at` (bare text, no quotes or escapes:
+    // a borrowed token may also be the inside of one quoted part).
+    let mut bare = matches!(token, Cow::Borrowed(text) if text.len() == *at - start);
     loop {
         let gap_start = *at;
         let mut next = gap_start;
@@ -531,12 +581,14 @@ pub(crate) fn read_value_token<'a>(
         }
         let piece_start = next;
         let piece = read_token(line, &mut next, COMMA)?;
+        let piece_bare = matches!(piece, Cow::Borrowed(text) if text.len() == next - piece_start);
         token = match (token, piece) {
             // Bare text on both sides: the joined string is the line's own text.
-            (Cow::Borrowed(_), Cow::Borrowed(_)) => {
+            (Cow::Borrowed(_), Cow::Borrowed(_)) if bare && piece_bare => {
                 Cow::Borrowed(line.get(start..next).unwrap_or_default())
             }
             (token, piece) => {
+                bare = false;
                 let mut joined = token.into_owned();
                 joined.push_str(line.get(gap_start..piece_start).unwrap_or_default());
                 joined.push_str(&piece);
@@ -568,6 +620,28 @@ pub(crate) fn read_token<'a>(
             return Ok(Cow::Borrowed(line.get(start..stop_at).unwrap_or_default()));
         }
     };
+    // A token that is one quoted part without escapes (`"User Number 7"`, as the writer quotes
+    // most values) is the line's own text between the quotes.
+    if stop_at == start && special != b'\\' {
+        let inner = start + 1;
+        let close = line
+            .as_bytes()
+            .get(inner..)
+            .and_then(|rest| rest.iter().position(|&b| b == special || b == b'\\'))
+            .map(|offset| inner + offset);
+        if let Some(close) = close.filter(|&close| line.as_bytes().get(close) == Some(&special)) {
+            let after = close + 1;
+            let (next_stop, next) = scan_bare(line, after, stops);
+            let continues = match next {
+                Stop::Byte(byte) => CLASSES[usize::from(byte)] & (QUOTE | BACKSLASH) != 0,
+                Stop::End | Stop::Whitespace => false,
+            };
+            if next_stop == after && !continues {
+                *at = after;
+                return Ok(Cow::Borrowed(line.get(inner..close).unwrap_or_default()));
+            }
+        }
+    }
     // Slow path: quotes or escapes. Copy what was read so far and go on character by character
     // (runs of ordinary characters are still copied at once).
     let mut token = String::with_capacity(line.len().saturating_sub(start).min(256));
@@ -1089,6 +1163,34 @@ mod tests {
         assert_eq!(p("'odd:name=' = w").get("odd:name="), Some(&s("w")));
         assert_eq!(p("a,b = w").get("a,b"), Some(&s("w")));
         assert_eq!(p("x\\ y = w").get("x y"), Some(&s("w")));
+    }
+
+    #[test]
+    fn quoted_tokens_next_to_other_text_and_exact_sizes() {
+        assert_eq!(value("a = \"x\"y"), s("xy"));
+        assert_eq!(value("a = \"x\"'y'"), s("xy"));
+        assert_eq!(value("a = \"x\"\\ y"), s("x y"));
+        assert_eq!(value("a = \"x\" y"), s("x y"));
+        assert_eq!(value("a = x \"y\""), s("x y"));
+        assert_eq!(value("a = \"x,y\", \"z\"  # c"), l(&["x,y", "z"]));
+        assert_eq!(p("\"n m\"\"o\" = 1").get("n mo"), Some(&s("1")));
+        assert_eq!(err("a = \"x\"\"y"), (MissingEndQuote, 1, 8));
+        // Values hold no spare capacity: one allocation of the exact size each.
+        let data = p("a = \"User Number 1\"\nb = x, \"y:1\",\nc = 'a\\nb', q\nd = x,\n");
+        let exact = |text: &String| text.capacity() == text.len();
+        match data.get("a") {
+            Some(Value::String(text)) => assert!(exact(text)),
+            other => panic!("{other:?}"),
+        }
+        for name in ["b", "c", "d"] {
+            match data.get(name) {
+                Some(Value::List(items)) => {
+                    assert_eq!(items.capacity(), items.len(), "{name}");
+                    assert!(items.iter().all(exact), "{name}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

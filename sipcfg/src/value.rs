@@ -11,7 +11,6 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
 
 /// One value of the configuration document.
 ///
@@ -69,64 +68,100 @@ pub struct Data {
 }
 
 /// The name of an entry of a [`Data`] group: an immutable string that clones without copying
-/// its text (a shared `Arc<str>`). Reads as a `&str` (`Deref`, [`as_str`](Name::as_str)) and
-/// compares with strings.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Name(Arc<str>);
+/// its text (shared, reference-counted). Reads as a `&str` (`Deref`, [`as_str`](Name::as_str)),
+/// compares, orders and hashes as that `&str`.
+///
+/// It is one pointer (8 bytes): the length is kept with the text in the shared allocation, so a
+/// group entry `(Name, Value)` is 40 bytes (see `docs/design.md`, "Memory layout").
+pub struct Name(thin::ThinStr);
 
 impl Name {
     /// The name as a string slice.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
+    }
+}
+
+impl Clone for Name {
+    fn clone(&self) -> Self {
+        Name(self.0.clone())
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        // Shared names (the parser's interned setting names) are the same allocation.
+        self.0.ptr_eq(&other.0) || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Name {
+    // As `str` hashes: `Borrow<str>` look-ups in hash maps rely on it.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl From<&str> for Name {
     fn from(name: &str) -> Self {
-        Name(Arc::from(name))
+        Name(thin::ThinStr::new(name))
     }
 }
 
 impl From<String> for Name {
     fn from(name: String) -> Self {
-        Name(Arc::from(name))
+        Name(thin::ThinStr::new(&name))
     }
 }
 
 impl From<&String> for Name {
     fn from(name: &String) -> Self {
-        Name(Arc::from(name.as_str()))
+        Name(thin::ThinStr::new(name))
     }
 }
 
@@ -138,31 +173,200 @@ impl From<&Name> for Name {
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Name> for str {
     fn eq(&self, other: &Name) -> bool {
-        self == &*other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
-        *self == &*other.0
+        *self == other.as_str()
+    }
+}
+
+// The only unsafe code of the crate (see `lib.rs`): a thin pointer needs raw allocation.
+#[allow(unsafe_code)]
+mod thin {
+    //! A shared immutable string behind one thin pointer: the reference count, the length and
+    //! the bytes in one allocation. `Arc<str>` is a fat pointer (16 bytes); a million accounts
+    //! hold 17 names each, so the 8 bytes saved per name are about 136 bytes an account.
+
+    use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
+    use std::ptr::NonNull;
+    use std::sync::atomic::{fence, AtomicUsize, Ordering};
+
+    /// The start of the allocation; the text's bytes follow it.
+    #[repr(C)]
+    struct Header {
+        count: AtomicUsize,
+        len: usize,
+    }
+
+    /// A reference-counted `str` whose length lives in the allocation.
+    pub(super) struct ThinStr(NonNull<Header>);
+
+    // SAFETY: the allocation is never mutated after `new` except for the atomic reference
+    // count, exactly as `Arc<str>`, which is `Send` and `Sync`.
+    unsafe impl Send for ThinStr {}
+    // SAFETY: as for `Send`: shared access only reads the immutable bytes and length.
+    unsafe impl Sync for ThinStr {}
+
+    /// The layout of the allocation for `len` bytes of text. `None` if it would exceed
+    /// `isize::MAX` (impossible for the length of an existing `str`, which is at most that
+    /// minus the header, but checked rather than assumed).
+    fn layout(len: usize) -> Layout {
+        let size = std::mem::size_of::<Header>().checked_add(len);
+        match size
+            .and_then(|size| Layout::from_size_align(size, std::mem::align_of::<Header>()).ok())
+        {
+            Some(layout) => layout,
+            // A `str` longer than `isize::MAX - 16` bytes cannot exist in memory alongside its
+            // copy; the same condition `Arc<str>` reports as capacity overflow.
+            None => panic!("name too long"),
+        }
+    }
+
+    impl ThinStr {
+        /// A new allocation holding a copy of `text`, with a count of one.
+        pub(super) fn new(text: &str) -> Self {
+            let layout = layout(text.len());
+            // SAFETY: `layout` has a non-zero size (the header is 16 bytes).
+            let raw = unsafe { alloc(layout) }.cast::<Header>();
+            let Some(header) = NonNull::new(raw) else {
+                handle_alloc_error(layout)
+            };
+            // SAFETY: `raw` is a fresh allocation of `layout`: aligned for `Header` and large
+            // enough for the header followed by `text.len()` bytes, which do not overlap `text`.
+            unsafe {
+                raw.write(Header {
+                    count: AtomicUsize::new(1),
+                    len: text.len(),
+                });
+                let bytes = raw.cast::<u8>().add(std::mem::size_of::<Header>());
+                std::ptr::copy_nonoverlapping(text.as_ptr(), bytes, text.len());
+            }
+            ThinStr(header)
+        }
+
+        fn header(&self) -> &Header {
+            // SAFETY: the allocation lives while any `ThinStr` pointing to it does (the count
+            // is at least one: this one).
+            unsafe { self.0.as_ref() }
+        }
+
+        /// The text.
+        #[inline]
+        pub(super) fn as_str(&self) -> &str {
+            let len = self.header().len;
+            // SAFETY: `new` copied `len` bytes of a `str` (valid UTF-8) right after the header,
+            // and they are never changed; they live as long as `self` (see `header`).
+            unsafe {
+                let bytes = self
+                    .0
+                    .as_ptr()
+                    .cast::<u8>()
+                    .add(std::mem::size_of::<Header>());
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(bytes, len))
+            }
+        }
+
+        /// Whether both point to the same allocation.
+        #[inline]
+        pub(super) fn ptr_eq(&self, other: &Self) -> bool {
+            self.0 == other.0
+        }
+    }
+
+    impl Clone for ThinStr {
+        fn clone(&self) -> Self {
+            // Relaxed as in `Arc::clone`: a new reference is made from an existing one, which
+            // keeps the allocation alive meanwhile.
+            let old = self.header().count.fetch_add(1, Ordering::Relaxed);
+            if old > isize::MAX as usize {
+                // As `Arc`: a count this high means references were leaked on purpose (each
+                // one is at least 8 bytes); wrapping to zero would free a used allocation.
+                std::process::abort();
+            }
+            ThinStr(self.0)
+        }
+    }
+
+    impl Drop for ThinStr {
+        fn drop(&mut self) {
+            // Release, then Acquire before freeing, as in `Arc::drop`: every use of the text
+            // through other references happens before the allocation is freed.
+            if self.header().count.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            fence(Ordering::Acquire);
+            let layout = layout(self.header().len);
+            // SAFETY: this was the last reference: nobody else can reach the allocation, which
+            // `new` made with this same layout (same length).
+            unsafe { dealloc(self.0.as_ptr().cast::<u8>(), layout) };
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::ThinStr;
+
+        #[test]
+        fn texts_of_any_length_survive_clones_and_drops_on_other_threads() {
+            let texts = ["", "a", "display_name", "é☃ unicode", &"x".repeat(10_000)];
+            for text in texts {
+                let first = ThinStr::new(text);
+                let clones: Vec<ThinStr> = (0..8).map(|_| first.clone()).collect();
+                assert!(clones.iter().all(|c| c.ptr_eq(&first)));
+                drop(first);
+                let handles: Vec<_> = clones
+                    .into_iter()
+                    .map(|c| {
+                        std::thread::spawn(move || {
+                            let more: Vec<ThinStr> = (0..1000).map(|_| c.clone()).collect();
+                            assert!(more.iter().all(|m| m.as_str() == c.as_str()));
+                            c.as_str().to_owned()
+                        })
+                    })
+                    .collect();
+                for handle in handles {
+                    assert_eq!(handle.join().unwrap(), text);
+                }
+            }
+        }
+
+        #[test]
+        fn the_last_drop_frees_and_others_keep_the_text() {
+            let a = ThinStr::new("password");
+            let b = a.clone();
+            assert_eq!(
+                a.header().count.load(std::sync::atomic::Ordering::Relaxed),
+                2
+            );
+            drop(a);
+            assert_eq!(
+                b.header().count.load(std::sync::atomic::Ordering::Relaxed),
+                1
+            );
+            assert_eq!(b.as_str(), "password");
+            assert!(!b.ptr_eq(&ThinStr::new("password")));
+        }
     }
 }
 
@@ -343,19 +547,14 @@ impl Data {
     /// Takes one sort (none if already sorted), where inserting one by one into a large group
     /// would move the entries after each insertion point.
     pub(crate) fn from_entries(mut entries: Vec<(Name, Value)>) -> Self {
-        if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
-            // Stable: equal names stay in their order, so the last of each run is the latest.
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut kept: Vec<(Name, Value)> = Vec::with_capacity(entries.len());
-            for entry in entries {
-                match kept.last_mut() {
-                    Some(last) if last.0 == entry.0 => *last = entry,
-                    _ => kept.push(entry),
-                }
-            }
-            entries = kept;
-        }
+        sort_entries(&mut entries);
         entries.shrink_to_fit();
+        Data { entries }
+    }
+
+    /// A group of `entries` that [`sort_entries`] has sorted; keeps the vector as it is.
+    pub(crate) fn from_sorted(entries: Vec<(Name, Value)>) -> Self {
+        debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
         Data { entries }
     }
 
@@ -489,6 +688,29 @@ impl Data {
         }
         deepest
     }
+}
+
+/// Sorts `entries` by name in place, keeping the last of entries with the same name (in their
+/// order before the sort), without allocating; nothing moves if they are already sorted.
+/// Returns whether any entry was dropped as a duplicate.
+pub(crate) fn sort_entries(entries: &mut Vec<(Name, Value)>) -> bool {
+    if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        return false;
+    }
+    // Stable: equal names stay in their order, so the last of each run is the latest. (An
+    // insertion sort for small groups: no allocation.)
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let before = entries.len();
+    // `dedup_by` keeps the first of a run and passes each later one as `later`: move the later
+    // value into the kept entry, so the kept entry ends with the last value.
+    entries.dedup_by(|later, kept| {
+        if later.0 != kept.0 {
+            return false;
+        }
+        std::mem::swap(&mut later.1, &mut kept.1);
+        true
+    });
+    entries.len() != before
 }
 
 impl Drop for Data {
@@ -845,6 +1067,60 @@ mod tests {
         let (a, b) = (name_of("a@x").unwrap(), name_of("b@x").unwrap());
         assert_eq!(a, "enabled");
         assert!(std::ptr::eq(a.as_str(), b.as_str()), "one shared copy");
+    }
+
+    #[test]
+    fn names_are_thin_and_entries_40_bytes() {
+        assert_eq!(std::mem::size_of::<Name>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Name>>(), 8);
+        assert_eq!(std::mem::size_of::<(Name, Value)>(), 40);
+    }
+
+    #[test]
+    fn names_compare_hash_and_borrow_as_their_text() {
+        use std::collections::{BTreeSet, HashSet};
+        use std::hash::{BuildHasher, RandomState};
+        let names: Vec<Name> = ["b", "a", "", "é", "ab", "a"]
+            .into_iter()
+            .map(Name::from)
+            .collect();
+        let state = RandomState::new();
+        for x in &names {
+            assert_eq!(state.hash_one(x), state.hash_one(x.as_str()));
+            for y in &names {
+                assert_eq!(x == y, x.as_str() == y.as_str());
+                assert_eq!(x.cmp(y), x.as_str().cmp(y.as_str()));
+            }
+        }
+        let set: HashSet<Name> = names.iter().cloned().collect();
+        assert!(set.contains("é") && !set.contains("c"));
+        let sorted: BTreeSet<Name> = names.iter().cloned().collect();
+        assert_eq!(
+            sorted.iter().map(Name::as_str).collect::<Vec<_>>(),
+            ["", "a", "ab", "b", "é"]
+        );
+        let name = Name::from(String::from("display_name"));
+        assert_eq!(format!("{name} {name:?}"), "display_name \"display_name\"");
+        assert_eq!(&*name, "display_name");
+        assert!(name == "display_name" && "display_name" == name);
+    }
+
+    #[test]
+    fn sorting_entries_keeps_the_last_of_each_name() {
+        let mut entries: Vec<(Name, Value)> =
+            [("b", "1"), ("a", "2"), ("b", "3"), ("b", "4"), ("a", "5")]
+                .into_iter()
+                .map(|(n, v)| (Name::from(n), Value::from(v)))
+                .collect();
+        assert!(sort_entries(&mut entries));
+        assert_eq!(
+            entries,
+            [
+                (Name::from("a"), Value::from("5")),
+                (Name::from("b"), Value::from("4"))
+            ]
+        );
+        assert!(!sort_entries(&mut entries));
     }
 
     #[test]
