@@ -316,12 +316,20 @@ struct TreeBuilder {
     root: Vec<(Name, Value)>,
     open: Vec<OpenGroup>,
     names: HashSet<Name, BuildHasherDefault<NameHasher>>,
+    /// The name last used at each depth (from the second level) and position in its group:
+    /// the objects of a file list the same settings in the same order, so a name is usually
+    /// the one at the same place in the previous object, found by one comparison instead of
+    /// a hash look-up.
+    recent: Vec<Vec<Name>>,
     /// Emptied entry lists of closed groups, reused by the next groups opened: a small group
     /// is collected in one of these and copied out once, at its exact size, when it closes
     /// (instead of a list that grows by doubling and is then shrunk: three allocations for
     /// an account's group of eight settings, two for each of its groups of one or two).
     spare: Vec<Vec<(Name, Value)>>,
 }
+
+/// How many levels (from the second) remember their recent names ([`TreeBuilder::name`]).
+const RECENT_DEPTHS: usize = 8;
 
 /// Groups of up to this many entries are copied out of a reused list when they close; larger
 /// ones (an `Accounts` group of a million) keep the list they were collected in.
@@ -379,12 +387,34 @@ impl TreeBuilder {
         if self.open.len() < 2 {
             return Name::from(name.as_ref());
         }
-        if let Some(known) = self.names.get(name.as_ref()) {
-            return known.clone();
+        let depth = self.open.len() - 2;
+        let position = self.top().len();
+        if let Some(recent) = self.recent.get(depth).and_then(|names| names.get(position)) {
+            if recent.as_str() == name.as_ref() {
+                return recent.clone();
+            }
         }
-        let fresh = Name::from(name.as_ref());
-        self.names.insert(fresh.clone());
-        fresh
+        let shared = match self.names.get(name.as_ref()) {
+            Some(known) => known.clone(),
+            None => {
+                let fresh = Name::from(name.as_ref());
+                self.names.insert(fresh.clone());
+                fresh
+            }
+        };
+        // Kept for the first levels only: a hostile file nested 100,000 deep gets no list per level.
+        if self.recent.len() <= depth && depth < RECENT_DEPTHS {
+            self.recent.resize_with(depth + 1, Vec::new);
+        }
+        if let Some(names) = self.recent.get_mut(depth) {
+            // Positions are filled in order: a group's first entry is position 0.
+            if let Some(slot) = names.get_mut(position) {
+                *slot = shared.clone();
+            } else if names.len() == position && position < SMALL_GROUP {
+                names.push(shared.clone());
+            }
+        }
+        shared
     }
 
     /// Closes every open group indented at least as much as a line indented by `indent`.
