@@ -1102,7 +1102,8 @@ mod tests {
         let name = Name::from(String::from("display_name"));
         assert_eq!(format!("{name} {name:?}"), "display_name \"display_name\"");
         assert_eq!(&*name, "display_name");
-        assert!(name == "display_name" && "display_name" == name);
+        assert_eq!(name, "display_name");
+        assert_eq!("display_name", name);
     }
 
     #[test]
