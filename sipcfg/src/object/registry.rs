@@ -77,10 +77,11 @@ impl Hasher for FastHasher {
 
 /// The live objects by type, then by id: one map per type, keyed by the id alone (a million
 /// accounts cost a key of 16 bytes each and a pointer, not a `(TypeId, String)` of 40), which
-/// also lets a type's objects be visited without the others'.
+/// also lets a type's objects be visited without the others'. The key is the object's own id
+/// (`ObjectState::id`, an `Arc<str>`): its text is not copied for the registry.
 #[derive(Default)]
 pub(super) struct LiveObjects {
-    by_type: HashMap<TypeId, HashMap<Box<str>, Arc<ObjectCore>, FastHash>, FastHash>,
+    by_type: HashMap<TypeId, HashMap<Arc<str>, Arc<ObjectCore>, FastHash>, FastHash>,
 }
 
 impl LiveObjects {
@@ -99,16 +100,19 @@ impl LiveObjects {
         self.get(key).is_some()
     }
 
-    /// Makes `core` the live object of `key`, returning the one it replaces.
+    /// Makes `core` the live object of type `type_id` and id `id` (the object's own id, whose
+    /// text the key shares), returning the one it replaces.
     pub(super) fn insert(
         &mut self,
-        key: (TypeId, String),
+        type_id: TypeId,
+        id: Arc<str>,
         core: Arc<ObjectCore>,
     ) -> Option<Arc<ObjectCore>> {
-        self.by_type
-            .entry(key.0)
-            .or_default()
-            .insert(key.1.into_boxed_str(), core)
+        let objects = self.by_type.entry(type_id).or_default();
+        // `insert` keeps an old key of the same text: remove it, so the key is `id`'s text.
+        let replaced = objects.remove(&*id);
+        objects.insert(id, core);
+        replaced
     }
 
     /// Forgets the live object of `key`.
@@ -126,7 +130,7 @@ impl LiveObjects {
     }
 
     /// Every live object with its type and id.
-    pub(super) fn iter(&self) -> impl Iterator<Item = ((TypeId, &Box<str>), &Arc<ObjectCore>)> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = ((TypeId, &Arc<str>), &Arc<ObjectCore>)> {
         self.by_type.iter().flat_map(|(type_id, objects)| {
             objects.iter().map(move |(id, core)| ((*type_id, id), core))
         })
@@ -136,7 +140,7 @@ impl LiveObjects {
     pub(super) fn of_type(
         &self,
         type_id: TypeId,
-    ) -> impl Iterator<Item = (&Box<str>, &Arc<ObjectCore>)> {
+    ) -> impl Iterator<Item = (&Arc<str>, &Arc<ObjectCore>)> {
         self.by_type.get(&type_id).into_iter().flatten()
     }
 
@@ -258,7 +262,7 @@ fn build<'d>(
     manager: &ConfigurationManager,
     info: &Arc<ObjectInfo>,
     layout: &Arc<Layout>,
-    id: String,
+    id: Arc<str>,
     entry: Option<&'d Value>,
     shared: Option<&mut SharedValues<'d>>,
 ) -> Built {
@@ -321,7 +325,7 @@ fn announce(manager: &ConfigurationManager, built: Built) -> RawObject {
     let raw = RawObject { core: built.core };
     post_load_failures(manager, &raw.core, built.notes);
     if built.loaded || !raw.core.info.per_id() {
-        let id = raw.core.state.read().id.clone();
+        let id = raw.core.state.read().id.to_string();
         manager
             .inner
             .notifications
@@ -368,7 +372,7 @@ pub(super) fn obtain(
             manager,
             &shared_info,
             &layout,
-            key.1.clone(),
+            Arc::from(key.1.as_str()),
             entry,
             None,
         ))
@@ -376,7 +380,8 @@ pub(super) fn obtain(
     let Some(built) = built else {
         return Ok(None);
     };
-    registry.live.insert(key, built.core.clone());
+    let id = built.core.state.read().id.clone();
+    registry.live.insert(info.type_id, id, built.core.clone());
     drop(registry);
     Ok(Some(announce(manager, built)))
 }
@@ -446,15 +451,16 @@ pub(super) fn obtain_many<S: AsRef<str>>(
                 objects.push(RawObject { core: core.clone() });
                 continue;
             }
+            let id: Arc<str> = Arc::from(key.1);
             let built = build(
                 manager,
                 &shared_info,
                 &layout,
-                key.1.clone(),
+                id.clone(),
                 entry,
                 Some(&mut shared),
             );
-            registry.live.insert(key, built.core.clone());
+            registry.live.insert(info.type_id, id, built.core.clone());
             objects.push(RawObject {
                 core: built.core.clone(),
             });
@@ -496,7 +502,7 @@ fn load_note_posts(core: &ObjectCore, notes: Vec<LoadNote>, origin: Origin) -> V
         .map(|note| {
             let sender = Sender {
                 type_name: core.info.type_name,
-                id: core.state.read().id.clone(),
+                id: core.state.read().id.to_string(),
             };
             let kind = match note {
                 LoadNote::Failed(failure) => NotificationKind::ManagerLoadFailed {

@@ -40,7 +40,7 @@ impl Slots {
 
     /// Whether `slot` has an explicit value.
     pub(super) fn explicit(&self, slot: usize) -> bool {
-        self.get(slot).is_some_and(|state| state.explicit)
+        self.get(slot).is_some_and(SlotState::explicit)
     }
 
     /// The state of `slot`, made present (as a plain default of `default`) if it was not.
@@ -118,7 +118,7 @@ impl ObjectState {
     /// The value of `slot`: its explicit value, or the default in force.
     pub(super) fn value(&self, slot: usize) -> &SharedValue {
         match self.slots.get(slot) {
-            Some(state) => &state.value,
+            Some(state) => state.value(),
             None => &self.layout.slots[slot].default,
         }
     }
@@ -166,16 +166,18 @@ pub(super) fn assign(
 /// Stores an explicit value (checks are the caller's).
 pub(super) fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
     let current = state.slots.entry(slot, &state.layout.slots[slot].default);
-    if current.explicit && current.value.eq_dyn(&*value) {
+    if current.explicit() && current.value().eq_dyn(&*value) {
         return;
     }
-    current.value = value;
-    current.explicit = true;
-    if current.keeps_raw {
-        // The kept stored value is replaced at the next save, or removed if reset before.
-        current.keeps_raw = false;
-        current.drops_raw = true;
-    }
+    current.update(|current, rest| {
+        *current = value;
+        rest.explicit = true;
+        if rest.keeps_raw {
+            // The kept stored value is replaced at the next save, or removed if reset before.
+            rest.keeps_raw = false;
+            rest.drops_raw = true;
+        }
+    });
     let path = &state.layout.slots[slot].store_path;
     state.blocked.retain(|blocked| !path.starts_with(blocked));
 }
@@ -185,16 +187,18 @@ pub(super) fn reset(state: &mut ObjectState, slot: usize) {
     let Some(mut current) = state.slots.get(slot).cloned() else {
         return;
     };
-    current.value = default.clone();
-    current.explicit = false;
-    if current.keeps_raw {
-        current.keeps_raw = false;
-        current.drops_raw = true;
-    }
-    if current.moved_from.is_some() && current.stored.is_none() {
-        // The old place of a moved value is still to be emptied by a save.
-        current.drops_raw = true;
-    }
+    current.update(|value, rest| {
+        *value = default.clone();
+        rest.explicit = false;
+        if rest.keeps_raw {
+            rest.keeps_raw = false;
+            rest.drops_raw = true;
+        }
+        if rest.moved_from.is_some() && rest.stored.is_none() {
+            // The old place of a moved value is still to be emptied by a save.
+            rest.drops_raw = true;
+        }
+    });
     state.slots.put(slot, current);
 }
 
@@ -233,8 +237,8 @@ impl ObjectCore {
         );
         state.blocked = blocked;
         for (index, slot) in state.slots.iter_mut() {
-            if !slot.explicit {
-                slot.value = layout.slots[index].default.clone();
+            if !slot.explicit() {
+                slot.update(|value, _| *value = layout.slots[index].default.clone());
             }
         }
         state.slots.append(fresh);
@@ -248,10 +252,10 @@ pub(super) fn modified_of(state: &ObjectState) -> Modified {
     for (index, slot) in state.slots.iter() {
         let info = &state.layout.slots[index];
         if slot.is_dirty() {
-            let old = slot.stored.clone().unwrap_or_else(|| info.default.clone());
+            let old = slot.stored().unwrap_or(&info.default).clone();
             modified.insert(
                 info.path.clone(),
-                ModifiedValue::new(old, slot.value.clone(), info.schema.secret),
+                ModifiedValue::new(old, slot.value().clone(), info.schema.secret),
             );
         }
     }
@@ -259,8 +263,8 @@ pub(super) fn modified_of(state: &ObjectState) -> Modified {
         modified.insert(
             "__id__".to_owned(),
             ModifiedValue::new(
-                Arc::new(state.stored_id.clone()),
-                Arc::new(state.id.clone()),
+                Arc::new(state.stored_id.to_string()),
+                Arc::new(state.id.to_string()),
                 false,
             ),
         );
@@ -276,14 +280,14 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
     let mut patch = Patch::new();
     for (index, slot) in state.slots.iter() {
         let info = &state.layout.slots[index];
-        if info.schema.runtime || slot.keeps_raw || !slot.is_dirty() {
+        if info.schema.runtime || slot.keeps_raw() || !slot.is_dirty() {
             continue;
         }
         let (parents, name) = match info.store_path.split_last() {
             Some((name, parents)) => (parents, *name),
             None => continue,
         };
-        if !slot.explicit
+        if !slot.explicit()
             && state
                 .blocked
                 .iter()
@@ -295,8 +299,8 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
         for parent in parents {
             group = group.declared_group_mut(parent);
         }
-        if slot.explicit {
-            group.set_declared(name, slot.value.to_stored());
+        if slot.explicit() {
+            group.set_declared(name, slot.value().to_stored());
         } else {
             group.reset_declared(name);
         }
@@ -449,19 +453,13 @@ pub(super) fn load_slots<'d>(
             continue;
         }
         if let Some(raw) = raw {
-            let mut slot = SlotState::default_of(info.default.clone());
             let converted = match shared.as_deref_mut() {
                 Some(shared) => shared.convert(index, info, raw),
                 None => (info.schema.ops.from_stored)(raw),
             };
-            match converted {
-                Ok(value) => {
-                    slot.value = value.clone();
-                    slot.explicit = true;
-                    slot.stored = Some(value);
-                }
+            let slot = match converted {
+                Ok(value) => SlotState::stored_as(value),
                 Err(error) => {
-                    slot.keeps_raw = true;
                     failures.push(
                         LoadFailure {
                             path: info.path.clone(),
@@ -470,8 +468,11 @@ pub(super) fn load_slots<'d>(
                         }
                         .into(),
                     );
+                    let mut slot = SlotState::default_of(info.default.clone());
+                    slot.update(|_, rest| rest.keeps_raw = true);
+                    slot
                 }
-            }
+            };
             slots.push(index, slot);
         } else {
             let mut slot = SlotState::default_of(info.default.clone());
@@ -568,31 +569,24 @@ pub(super) fn refresh_from_storage(
         if info.schema.runtime || slot.is_dirty() {
             continue;
         }
-        let old = slot.value.clone();
+        let old = slot.value().clone();
         match stored.and_then(|data| data.get_path(&info.store_path)) {
             None => {
-                if !slot.explicit && !slot.keeps_raw {
+                if !slot.explicit() && !slot.keeps_raw() {
                     continue;
                 }
                 *slot = SlotState::default_of(info.default.clone());
             }
             Some(raw) => match (info.schema.ops.from_stored)(raw) {
                 Ok(value) => {
-                    if slot.explicit && slot.value.eq_dyn(&*value) {
+                    if slot.explicit() && slot.value().eq_dyn(&*value) {
                         continue;
                     }
-                    *slot = SlotState {
-                        value: value.clone(),
-                        explicit: true,
-                        stored: Some(value),
-                        keeps_raw: false,
-                        drops_raw: false,
-                        moved_from: None,
-                    };
+                    *slot = SlotState::stored_as(value);
                 }
                 Err(error) => {
                     *slot = SlotState::default_of(info.default.clone());
-                    slot.keeps_raw = true;
+                    slot.update(|_, rest| rest.keeps_raw = true);
                     failures.push(LoadFailure {
                         path: info.path.clone(),
                         raw: raw.clone(),
@@ -601,10 +595,10 @@ pub(super) fn refresh_from_storage(
                 }
             },
         }
-        if !old.eq_dyn(&*slot.value) {
+        if !old.eq_dyn(&**slot.value()) {
             modified.insert(
                 info.path.clone(),
-                ModifiedValue::new(old, slot.value.clone(), info.schema.secret),
+                ModifiedValue::new(old, slot.value().clone(), info.schema.secret),
             );
         }
         state.slots.put(index, slot.clone());
@@ -632,9 +626,11 @@ fn load_moved(
         };
         match (info.schema.ops.from_stored)(raw) {
             Ok(value) => {
-                slot.value = value;
-                slot.explicit = true;
-                slot.moved_from = Some(Box::new(old.clone()));
+                slot.update(|current, rest| {
+                    *current = value;
+                    rest.explicit = true;
+                    rest.moved_from = Some(old.clone());
+                });
                 notes.push(LoadNote::Moved {
                     path: info.path.clone(),
                     from: old.join("."),
@@ -658,9 +654,8 @@ fn load_moved(
 fn remove_moved(state: &ObjectState, patch: &mut Patch) {
     for (_, slot) in state.slots.iter() {
         let Some((name, parents)) = slot
-            .moved_from
-            .as_ref()
-            .filter(|_| slot.stored.is_none())
+            .moved_from()
+            .filter(|_| slot.stored().is_none())
             .and_then(|old| old.split_last())
         else {
             continue;
