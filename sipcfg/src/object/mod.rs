@@ -329,7 +329,8 @@ struct ObjectState {
     /// saves are not creations again (`Change::Update::after_creation`).
     creation_queued: bool,
     /// Group paths that hold a non-group value in storage: kept until something under them is set.
-    blocked: Vec<Vec<&'static str>>,
+    /// A boxed slice, not a vector: nearly always empty, and 16 bytes less for each object.
+    blocked: Box<[Vec<&'static str>]>,
 }
 
 /// The shared state of one settings object.

@@ -310,7 +310,7 @@ fn build<'d>(
             id,
             lifecycle,
             creation_queued: false,
-            blocked,
+            blocked: blocked.into_boxed_slice(),
         }),
     });
     Built {
@@ -402,15 +402,17 @@ pub(super) fn obtain_many<S: AsRef<str>>(
     if !manager.is_started() {
         return Err(ConfigurationError::NotStarted);
     }
+    // Each id becomes the `Arc<str>` that its object and the registry will share: no second
+    // list of a million `String`s is held while loading.
     let ids = ids
         .iter()
-        .map(|id| normal_id(&info, id.as_ref()))
-        .collect::<Result<Vec<String>, _>>()?;
+        .map(|id| normal_id(&info, id.as_ref()).map(Arc::<str>::from))
+        .collect::<Result<Vec<Arc<str>>, _>>()?;
     let mut registry = manager.inner.objects.inner.lock();
     let shared_info = registry.info(info);
     if !registry.renamed.is_empty() {
         for id in &ids {
-            let key = (info.type_id, id.clone());
+            let key = (info.type_id, id.to_string());
             if !registry.live.contains_key(&key) && registry.renamed.contains_key(&key) {
                 return Err(ConfigurationError::DuplicateId {
                     type_name: info.type_name,
@@ -437,21 +439,16 @@ pub(super) fn obtain_many<S: AsRef<str>>(
         for id in ids {
             let entry = match walk.as_mut() {
                 Some(walk) => {
-                    while walk
-                        .next_if(|(name, _)| name.as_str() < id.as_str())
-                        .is_some()
-                    {}
-                    walk.next_if(|(name, _)| name.as_str() == id.as_str())
+                    while walk.next_if(|(name, _)| name.as_str() < &*id).is_some() {}
+                    walk.next_if(|(name, _)| name.as_str() == &*id)
                         .map(|(_, value)| value)
                 }
                 None => group.and_then(|group| group.get(&id)),
             };
-            let key = (info.type_id, id);
-            if let Some(core) = registry.live.get(&key) {
+            if let Some(core) = registry.live.find(info.type_id, &id) {
                 objects.push(RawObject { core: core.clone() });
                 continue;
             }
-            let id: Arc<str> = Arc::from(key.1);
             let built = build(
                 manager,
                 &shared_info,
