@@ -10,7 +10,7 @@ use parking_lot::{Mutex, RwLock};
 
 use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote, SharedValues};
 use super::sync::{post_all, Post, Waiting};
-use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
+use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectKind, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::layout::Layout;
 use crate::manager::ObjectKey;
@@ -172,16 +172,21 @@ pub(super) struct Registry {
     /// Stored names that are not ids of their type, already reported (once per manager).
     pub(super) reported_ids: HashSet<(TypeId, String)>,
     /// One shared copy of each obtained type's description, which its objects point to.
-    pub(super) infos: HashMap<TypeId, Arc<ObjectInfo>>,
+    pub(super) kinds: HashMap<TypeId, Arc<ObjectKind>>,
 }
 
 impl Registry {
-    /// Records `info` as known, and returns the copy of it that its objects share.
-    fn info(&mut self, info: ObjectInfo) -> Arc<ObjectInfo> {
+    /// Records `info` as known, and returns what the objects of the type in `manager` share.
+    fn kind(&mut self, info: ObjectInfo, manager: &ConfigurationManager) -> Arc<ObjectKind> {
         self.known.entry(info.type_id).or_insert(info);
-        self.infos
+        self.kinds
             .entry(info.type_id)
-            .or_insert_with(|| Arc::new(info))
+            .or_insert_with(|| {
+                Arc::new(ObjectKind {
+                    info,
+                    manager: Arc::downgrade(&manager.inner),
+                })
+            })
             .clone()
     }
 }
@@ -198,7 +203,7 @@ impl ObjectRegistry {
     /// Forgets a deleted object (live under `id`).
     pub(super) fn forget(&self, core: &Arc<ObjectCore>, id: &str) {
         let mut registry = self.inner.lock();
-        let key = (core.info.type_id, id.to_owned());
+        let key = (core.info().type_id, id.to_owned());
         if registry
             .live
             .get(&key)
@@ -259,8 +264,7 @@ struct Built {
 /// new object). With `shared`, typed values converted for other objects of the same load are
 /// reused.
 fn build<'d>(
-    manager: &ConfigurationManager,
-    info: &Arc<ObjectInfo>,
+    kind: &Arc<ObjectKind>,
     layout: &Arc<Layout>,
     id: Arc<str>,
     entry: Option<&'d Value>,
@@ -295,14 +299,13 @@ fn build<'d>(
     if non_groups {
         block_non_groups(layout, 0, stored, &mut blocked, &mut notes);
     }
-    let lifecycle = if loaded || !info.per_id() {
+    let lifecycle = if loaded || !kind.info.per_id() {
         Lifecycle::Active
     } else {
         Lifecycle::New
     };
     let core = Arc::new(ObjectCore {
-        info: info.clone(),
-        manager: Arc::downgrade(&manager.inner),
+        kind: kind.clone(),
         state: RwLock::new(ObjectState {
             layout: layout.clone(),
             slots,
@@ -310,7 +313,7 @@ fn build<'d>(
             id,
             lifecycle,
             creation_queued: false,
-            blocked: blocked.into_boxed_slice(),
+            blocked: (!blocked.is_empty()).then(|| Box::new(blocked)),
         }),
     });
     Built {
@@ -324,7 +327,7 @@ fn build<'d>(
 fn announce(manager: &ConfigurationManager, built: Built) -> RawObject {
     let raw = RawObject { core: built.core };
     post_load_failures(manager, &raw.core, built.notes);
-    if built.loaded || !raw.core.info.per_id() {
+    if built.loaded || !raw.core.info().per_id() {
         let id = raw.core.state.read().id.to_string();
         manager
             .inner
@@ -346,7 +349,7 @@ pub(super) fn obtain(
     }
     let id = normal_id(&info, id)?;
     let mut registry = manager.inner.objects.inner.lock();
-    let shared_info = registry.info(info);
+    let kind = registry.kind(info, manager);
     let key = (info.type_id, id);
     if let Some(core) = registry.live.get(&key) {
         return Ok(Some(RawObject { core: core.clone() }));
@@ -369,8 +372,7 @@ pub(super) fn obtain(
             return None;
         }
         Some(build(
-            manager,
-            &shared_info,
+            &kind,
             &layout,
             Arc::from(key.1.as_str()),
             entry,
@@ -409,7 +411,7 @@ pub(super) fn obtain_many<S: AsRef<str>>(
         .map(|id| normal_id(&info, id.as_ref()).map(Arc::<str>::from))
         .collect::<Result<Vec<Arc<str>>, _>>()?;
     let mut registry = manager.inner.objects.inner.lock();
-    let shared_info = registry.info(info);
+    let kind = registry.kind(info, manager);
     if !registry.renamed.is_empty() {
         for id in &ids {
             let key = (info.type_id, id.to_string());
@@ -449,14 +451,7 @@ pub(super) fn obtain_many<S: AsRef<str>>(
                 objects.push(RawObject { core: core.clone() });
                 continue;
             }
-            let built = build(
-                manager,
-                &shared_info,
-                &layout,
-                id.clone(),
-                entry,
-                Some(&mut shared),
-            );
+            let built = build(&kind, &layout, id.clone(), entry, Some(&mut shared));
             registry.live.insert(info.type_id, id, built.core.clone());
             objects.push(RawObject {
                 core: built.core.clone(),
@@ -498,7 +493,7 @@ fn load_note_posts(core: &ObjectCore, notes: Vec<LoadNote>, origin: Origin) -> V
         .into_iter()
         .map(|note| {
             let sender = Sender {
-                type_name: core.info.type_name,
+                type_name: core.info().type_name,
                 id: core.state.read().id.to_string(),
             };
             let kind = match note {

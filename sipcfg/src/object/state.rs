@@ -199,13 +199,17 @@ pub(super) fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
     });
     let path = &state.layout.slots[slot].store_path;
     if state
-        .blocked
+        .blocked()
         .iter()
         .any(|blocked| path.starts_with(blocked))
     {
-        let mut blocked = std::mem::take(&mut state.blocked).into_vec();
-        blocked.retain(|blocked| !path.starts_with(blocked));
-        state.blocked = blocked.into_boxed_slice();
+        let kept = state
+            .blocked()
+            .iter()
+            .filter(|blocked| !path.starts_with(blocked))
+            .cloned()
+            .collect();
+        state.set_blocked(kept);
     }
 }
 
@@ -234,13 +238,13 @@ impl ObjectCore {
     /// keeps every slot's state, loads the new slots from storage, and applies changed defaults.
     pub(super) fn refresh_layout(&self, manager: &ConfigurationManager) -> Vec<LoadNote> {
         let mut state = self.state.write();
-        let layout = manager.inner.extensions.layout(self.info.schema);
+        let layout = manager.inner.extensions.layout(self.info().schema);
         if layout.slots.len() <= state.layout.slots.len()
             && layout.nodes.len() <= state.layout.nodes.len()
         {
             return Vec::new();
         }
-        let stored = match manager.get(self.info.group, &state.stored_id) {
+        let stored = match manager.get(self.info().group, &state.stored_id) {
             Ok(Value::Group(data)) => Some(data),
             _ => None,
         };
@@ -254,7 +258,7 @@ impl ObjectCore {
             None,
             &mut false,
         );
-        let mut blocked = std::mem::take(&mut state.blocked).into_vec();
+        let mut blocked = state.blocked().to_vec();
         block_non_groups(
             &layout,
             old_nodes,
@@ -262,7 +266,7 @@ impl ObjectCore {
             &mut blocked,
             &mut failures,
         );
-        state.blocked = blocked.into_boxed_slice();
+        state.set_blocked(blocked);
         for (index, slot) in state.slots.iter_mut() {
             if !slot.explicit() {
                 slot.update(|value, _| *value = layout.slots[index].default.clone());
@@ -316,7 +320,7 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
         };
         if !slot.explicit()
             && state
-                .blocked
+                .blocked()
                 .iter()
                 .any(|blocked| info.store_path.starts_with(blocked))
         {

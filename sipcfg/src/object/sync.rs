@@ -417,7 +417,7 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
     };
     let mut posts = Vec::new();
     for Awaiting { core, awaited, .. } in done {
-        let type_name = core.info.type_name;
+        let type_name = core.info().type_name;
         match awaited {
             Awaited::Save(saved) => {
                 let mut state = core.state.write();
@@ -479,7 +479,7 @@ pub(crate) fn reject_creations(
         let mut rejected = Vec::new();
         waiting.retain(|w| {
             let hit = matches!(&w.awaited, Awaited::Save(saved) if saved.was_new
-                && keys.contains(&ObjectKey::new(w.core.info.group, saved.id.to_string())));
+                && keys.contains(&ObjectKey::new(w.core.info().group, saved.id.to_string())));
             if hit {
                 rejected.push(w.core.clone());
             }
@@ -498,7 +498,7 @@ pub(crate) fn reject_creations(
         drop(state);
         registry.forget(&core, &id);
         errors.push(ConfigurationError::DuplicateId {
-            type_name: core.info.type_name,
+            type_name: core.info().type_name,
             id,
         });
     }
@@ -515,7 +515,7 @@ pub(crate) fn report_failed_batch(
     let error = Arc::new(error.duplicate());
     for (core, modified, operation) in manager.inner.objects.waiting_after(since) {
         let sender = Sender {
-            type_name: core.info.type_name,
+            type_name: core.info().type_name,
             id: core.state.read().id.to_string(),
         };
         manager.inner.notifications.post_kind(
@@ -614,7 +614,7 @@ pub(crate) fn apply_external(
         let registry = manager.inner.objects.inner.lock();
         let mut live: HashMap<ObjectKey, Vec<Arc<ObjectCore>>> = HashMap::new();
         for ((_, id), core) in registry.live.iter() {
-            live.entry(ObjectKey::new(core.info.group, &**id))
+            live.entry(ObjectKey::new(core.info().group, &**id))
                 .or_default()
                 .push(core.clone());
         }
@@ -658,7 +658,7 @@ fn refresh_live(
     core: &Arc<ObjectCore>,
     change: &EntryChange,
 ) -> Vec<Post> {
-    let type_name = core.info.type_name;
+    let type_name = core.info().type_name;
     let mut state = core.state.write();
     match state.lifecycle {
         // Not stored yet, or being deleted here: storage says nothing new about it.
@@ -669,7 +669,7 @@ fn refresh_live(
         type_name,
         id: state.id.to_string(),
     };
-    if !change.exists && core.info.per_id() {
+    if !change.exists && core.info().per_id() {
         // Another writer deleted the object.
         state.lifecycle = Lifecycle::Deleted;
         let id = state.id.to_string();
@@ -681,7 +681,7 @@ fn refresh_live(
             NotificationKind::SettingsObjectWasDeleted,
         )];
     }
-    let stored = match manager.get(core.info.group, &change.key.name) {
+    let stored = match manager.get(core.info().group, &change.key.name) {
         Ok(Value::Group(data)) => Some(data),
         _ => None,
     };
