@@ -122,7 +122,7 @@ impl<'a> GroupRef<'a> {
             return view;
         }
         let name = E::schema().type_name;
-        let Some(manager) = self.core.manager.upgrade() else {
+        let Some(manager) = self.core.manager().upgrade() else {
             panic!("cannot use extension {name}: the object's configuration manager was dropped");
         };
         let manager = ConfigurationManager { inner: manager };

@@ -160,48 +160,156 @@ enum Lifecycle {
     Deleted,
 }
 
+/// The state of one slot that is not a plain default (see [`Slots`](state::Slots)): its value,
+/// and the rest of its state only when that is not the common one.
+///
+/// A million accounts hold some ten slot states each, nearly all of them in one state: the
+/// value was loaded (or saved) and not changed since, so it is explicit, stored exactly as it is
+/// (the same `Arc`), with nothing kept or moved. That state is `rest: None`, and a slot state is
+/// 24 bytes (48 when it held the stored value as a second `Arc` and the flags inline). Any other
+/// state (assigned and not saved yet, reset, an unconvertible stored value kept, a moved
+/// setting) boxes the rest ([`SlotRest`]): a few slots of the objects being edited.
+///
+/// The fields are private to these methods, which keep the invariant: `rest` is `None` exactly
+/// when the state is the common one (see [`compact`](Self::compact)), so the stored value is
+/// never lost when the value changes.
 #[derive(Clone)]
 struct SlotState {
     value: SharedValue,
+    /// `None`: explicit, stored as `value` (the same `Arc`), nothing kept, nothing moved.
+    rest: Option<Box<SlotRest>>,
+}
+
+/// The state of a slot beside its value, when it is not the common one (see [`SlotState`]).
+#[derive(Clone)]
+struct SlotRest {
     explicit: bool,
+    /// The explicit value as last stored (`None`: the default, nothing stored).
     stored: Option<SharedValue>,
     /// The stored value could not be converted: storage keeps it until the setting is assigned.
     keeps_raw: bool,
     /// A kept stored value was given up by a reset: the next save removes it.
     drops_raw: bool,
     /// The value was loaded from where the setting used to be (`was`): until it is stored at its
-    /// place, saves remove it from there. Boxed: it is rare, and a slot state is held for every
-    /// stored value of every object: a thin pointer (8 bytes) where `Option<Vec>` takes 24
-    /// and `Option<Box<[_]>>` 16.
-    #[allow(clippy::box_collection)]
-    moved_from: Option<Box<Vec<&'static str>>>,
+    /// place, saves remove it from there.
+    moved_from: Option<Vec<&'static str>>,
 }
 
+// Held for every stored setting of every loaded object: keep it at three words.
+const _: () = assert!(std::mem::size_of::<SlotState>() <= 24);
+
 impl SlotState {
+    /// A plain default: the value `default`, nothing explicit, nothing stored.
     fn default_of(default: SharedValue) -> Self {
         SlotState {
             value: default,
-            explicit: false,
-            stored: None,
-            keeps_raw: false,
-            drops_raw: false,
-            moved_from: None,
+            rest: Some(Box::new(SlotRest {
+                explicit: false,
+                stored: None,
+                keeps_raw: false,
+                drops_raw: false,
+                moved_from: None,
+            })),
+        }
+    }
+
+    /// An explicit value as it is stored (just loaded, or saved): the common state.
+    fn stored_as(value: SharedValue) -> Self {
+        SlotState { value, rest: None }
+    }
+
+    /// The value in force: the explicit value, or the default.
+    fn value(&self) -> &SharedValue {
+        &self.value
+    }
+
+    fn explicit(&self) -> bool {
+        self.rest.as_ref().is_none_or(|rest| rest.explicit)
+    }
+
+    /// The explicit value as last stored (`None`: the default, nothing stored).
+    fn stored(&self) -> Option<&SharedValue> {
+        match &self.rest {
+            None => Some(&self.value),
+            Some(rest) => rest.stored.as_ref(),
+        }
+    }
+
+    fn keeps_raw(&self) -> bool {
+        self.rest.as_ref().is_some_and(|rest| rest.keeps_raw)
+    }
+
+    fn drops_raw(&self) -> bool {
+        self.rest.as_ref().is_some_and(|rest| rest.drops_raw)
+    }
+
+    /// Where the value was loaded from, if the setting moved and is not stored at its place yet.
+    fn moved_from(&self) -> Option<&[&'static str]> {
+        self.rest.as_ref()?.moved_from.as_deref()
+    }
+
+    /// The rest of the state, boxed if it was the common one (which stores `value`).
+    fn rest_mut(&mut self) -> &mut SlotRest {
+        let value = &self.value;
+        self.rest.get_or_insert_with(|| {
+            Box::new(SlotRest {
+                explicit: true,
+                stored: Some(value.clone()),
+                keeps_raw: false,
+                drops_raw: false,
+                moved_from: None,
+            })
+        })
+    }
+
+    /// Changes the state with `change`, which sees the value and the rest as plain fields;
+    /// the state is made compact again after.
+    fn update(&mut self, change: impl FnOnce(&mut SharedValue, &mut SlotRest)) {
+        self.rest_mut();
+        if let Some(rest) = self.rest.as_deref_mut() {
+            change(&mut self.value, rest);
+        }
+        self.compact();
+    }
+
+    /// Drops the box when the state is the common one again (a save stored the value).
+    /// The stored value must be the same `Arc` as the value, not an equal one: an equal value
+    /// may still differ in what can be seen of it (a `Modified`'s old value).
+    fn compact(&mut self) {
+        let common = self.rest.as_ref().is_some_and(|rest| {
+            rest.explicit
+                && !rest.keeps_raw
+                && !rest.drops_raw
+                && rest.moved_from.is_none()
+                && rest
+                    .stored
+                    .as_ref()
+                    .is_some_and(|stored| Arc::ptr_eq(stored, &self.value))
+        });
+        if common {
+            self.rest = None;
         }
     }
 
     /// Nothing explicit, nothing stored, no kept raw value: what a slot is by default, which
     /// [`Slots`](state::Slots) does not hold.
     fn is_plain_default(&self) -> bool {
-        !self.explicit
-            && self.stored.is_none()
-            && !self.keeps_raw
-            && !self.drops_raw
-            && self.moved_from.is_none()
+        self.rest.as_ref().is_some_and(|rest| {
+            !rest.explicit
+                && rest.stored.is_none()
+                && !rest.keeps_raw
+                && !rest.drops_raw
+                && rest.moved_from.is_none()
+        })
     }
 
     fn is_dirty(&self) -> bool {
-        match (self.explicit, &self.stored) {
-            (false, None) => self.drops_raw,
+        let Some(rest) = &self.rest else {
+            // Stored as it is.
+            return false;
+        };
+        match (rest.explicit, &rest.stored) {
+            (false, None) => rest.drops_raw,
             (true, Some(stored)) => !self.value.eq_dyn(&**stored),
             _ => true,
         }
@@ -211,22 +319,61 @@ impl SlotState {
 struct ObjectState {
     layout: Arc<Layout>,
     slots: state::Slots,
-    id: String,
-    stored_id: String,
+    /// The id, one allocation shared with `stored_id` (while they are the same) and with the
+    /// registry's key for the object: a million ids held once each, not three times.
+    id: Arc<str>,
+    /// The id the object is stored under (differs from `id` while a rename is not saved).
+    stored_id: Arc<str>,
     lifecycle: Lifecycle,
     /// A new object whose creating save is queued in the manager (written or not): its later
     /// saves are not creations again (`Change::Update::after_creation`).
     creation_queued: bool,
     /// Group paths that hold a non-group value in storage: kept until something under them is set.
-    blocked: Vec<Vec<&'static str>>,
+    /// Nearly always empty, so boxed: one pointer (8 bytes) where a vector takes 24. Read and
+    /// written through [`blocked`](Self::blocked) and [`set_blocked`](Self::set_blocked).
+    #[allow(clippy::box_collection)]
+    blocked: Option<Box<Vec<Vec<&'static str>>>>,
+}
+
+impl ObjectState {
+    /// Group paths that hold a non-group value in storage.
+    fn blocked(&self) -> &[Vec<&'static str>] {
+        self.blocked.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    fn set_blocked(&mut self, blocked: Vec<Vec<&'static str>>) {
+        self.blocked = (!blocked.is_empty()).then(|| Box::new(blocked));
+    }
 }
 
 /// The shared state of one settings object.
 pub struct ObjectCore {
-    /// Shared by every object of the type (one pointer, not the 80-byte description each).
-    info: Arc<ObjectInfo>,
-    manager: Weak<ManagerInner>,
+    /// Shared by every object of the type in its manager (one pointer, not the 80-byte
+    /// description and the manager's pointer in each).
+    kind: Arc<ObjectKind>,
     state: RwLock<ObjectState>,
+}
+
+/// What every object of one type in one manager has in common.
+struct ObjectKind {
+    info: ObjectInfo,
+    /// The manager holds its objects strongly: no cycle.
+    manager: Weak<ManagerInner>,
+}
+
+// Held once for every loaded object (a million accounts): 104 bytes, with the `Arc`'s
+// counts 120 (176 before the ids were shared, the slices boxed and the manager's pointer moved
+// into `ObjectKind`).
+const _: () = assert!(std::mem::size_of::<ObjectCore>() <= 104);
+
+impl ObjectCore {
+    fn info(&self) -> &ObjectInfo {
+        &self.kind.info
+    }
+
+    fn manager(&self) -> &Weak<ManagerInner> {
+        &self.kind.manager
+    }
 }
 
 /// A handle to a settings object without its Rust type: the generic operations that tools use
@@ -484,17 +631,17 @@ impl RawObject {
 
     /// The Rust type name of the object.
     pub fn type_name(&self) -> &'static str {
-        self.core.info.type_name
+        self.core.info().type_name
     }
 
     /// The object's id.
     pub fn id(&self) -> String {
-        self.core.state.read().id.clone()
+        self.core.state.read().id.to_string()
     }
 
     /// Whether the object is per-id (can be deleted and renamed).
     pub fn is_per_id(&self) -> bool {
-        self.core.info.per_id()
+        self.core.info().per_id()
     }
 
     /// Whether the object was deleted.
@@ -509,7 +656,7 @@ impl RawObject {
 
     fn manager(&self) -> Result<ConfigurationManager, ConfigurationError> {
         self.core
-            .manager
+            .manager()
             .upgrade()
             .map(|inner| ConfigurationManager { inner })
             .ok_or(ConfigurationError::ManagerDropped)
@@ -517,7 +664,7 @@ impl RawObject {
 
     fn sender(&self, id: String) -> Sender {
         Sender {
-            type_name: self.core.info.type_name,
+            type_name: self.core.info().type_name,
             id,
         }
     }
@@ -530,7 +677,7 @@ impl RawObject {
     /// Changes the id of a per-id object. The stored entry is renamed at the next save, where
     /// the change is reported under `__id__`. Two objects of one type never hold the same id.
     pub fn set_id(&self, id: &str) -> Result<(), ConfigurationError> {
-        let info = *self.core.info;
+        let info = *self.core.info();
         if !info.per_id() {
             return Err(ConfigurationError::InvalidKey(format!(
                 "{} is a global object: its id cannot change",
@@ -549,7 +696,11 @@ impl RawObject {
         let mut registry = manager.inner.objects.inner.lock();
         let (current, stored_id, lifecycle) = {
             let state = self.core.state.read();
-            (state.id.clone(), state.stored_id.clone(), state.lifecycle)
+            (
+                state.id.to_string(),
+                state.stored_id.clone(),
+                state.lifecycle,
+            )
         };
         if lifecycle == Lifecycle::Deleted {
             return Err(ConfigurationError::InvalidKey(format!(
@@ -564,7 +715,7 @@ impl RawObject {
         let other =
             |core: Option<&Arc<ObjectCore>>| core.is_some_and(|c| !Arc::ptr_eq(c, &self.core));
         let taken_live = other(registry.live.get(&key)) || other(registry.renamed.get(&key));
-        let taken_stored = id != stored_id && manager.get(info.group, id).is_ok();
+        let taken_stored = id != &*stored_id && manager.get(info.group, id).is_ok();
         if taken_live || taken_stored {
             return Err(ConfigurationError::DuplicateId {
                 type_name: info.type_name,
@@ -579,20 +730,28 @@ impl RawObject {
         {
             registry.live.remove(&current_key);
         }
-        registry.live.insert(key, self.core.clone());
-        let stored_key = (info.type_id, stored_id.clone());
+        // Back to the stored id, the object shares its text again.
+        let id: Arc<str> = if id == &*stored_id {
+            stored_id.clone()
+        } else {
+            Arc::from(id)
+        };
+        registry
+            .live
+            .insert(info.type_id, id.clone(), self.core.clone());
+        let stored_key = (info.type_id, stored_id.to_string());
         let mut state = self.core.state.write();
         if lifecycle == Lifecycle::New {
             // Nothing is stored under the old id: there is nothing to rename or reserve. The
             // next save creates the object under its new id.
-            state.stored_id = id.to_owned();
+            state.stored_id = id.clone();
             state.creation_queued = false;
         } else if id == stored_id {
             registry.renamed.remove(&stored_key);
         } else {
             registry.renamed.insert(stored_key, self.core.clone());
         }
-        state.id = id.to_owned();
+        state.id = id;
         Ok(())
     }
 
@@ -615,7 +774,7 @@ impl RawObject {
     /// the manager, writes them.
     pub fn save(&self) -> Result<(), ConfigurationError> {
         let manager = self.manager()?;
-        let info = *self.core.info;
+        let info = *self.core.info();
         let mut state = self.core.state.write();
         if matches!(state.lifecycle, Lifecycle::Deleted | Lifecycle::Deleting) {
             return Ok(());
@@ -635,15 +794,15 @@ impl RawObject {
             // Runtime settings are never stored: they are saved as soon as they are taken.
             saved.settle(&mut state);
             drop(state);
-            let sender = self.sender(saved.id.clone());
+            let sender = self.sender(saved.id.to_string());
             post_all(&manager, saved.posts(sender));
             return Ok(());
         }
         let mut changes = Vec::with_capacity(2);
         if state.id != state.stored_id && !was_new {
             changes.push(Change::Rename {
-                from: ObjectKey::new(info.group, state.stored_id.clone()),
-                to: state.id.clone(),
+                from: ObjectKey::new(info.group, state.stored_id.to_string()),
+                to: state.id.to_string(),
             });
         }
         // Only the first save of a new object creates it; a later one while that creation is
@@ -651,7 +810,7 @@ impl RawObject {
         let creates = info.per_id() && was_new && !state.creation_queued;
         let after_creation = info.per_id() && was_new && state.creation_queued;
         changes.push(Change::Update {
-            key: ObjectKey::new(info.group, state.id.clone()),
+            key: ObjectKey::new(info.group, state.id.to_string()),
             patch: patch_of(&state),
             persistent: info.per_id(),
             must_exist: info.per_id() && (!was_new || after_creation),
@@ -669,7 +828,7 @@ impl RawObject {
             // in turn joins the batch's write. What an earlier queued save of the object
             // announced is not announced again. With nobody observing, nothing is built.
             let observed = manager.inner.notifications.has_observers();
-            let sender = observed.then(|| self.sender(saved.id.clone()));
+            let sender = observed.then(|| self.sender(saved.id.to_string()));
             let earlier = if observed {
                 registry.announced_save(&self.core)
             } else {
@@ -680,7 +839,7 @@ impl RawObject {
             post_all(&manager, announce);
             return Ok(());
         }
-        let sender = self.sender(saved.id.clone());
+        let sender = self.sender(saved.id.to_string());
         registry.await_write(seq, &self.core, Awaited::Save(saved));
         manager
             .save_through(seq)
@@ -701,7 +860,7 @@ impl RawObject {
     /// [`delete`](Self::delete) instead.
     pub fn discard(&self) -> Result<(), ConfigurationError> {
         let manager = self.manager()?;
-        let info = *self.core.info;
+        let info = *self.core.info();
         let mut state = self.core.state.write();
         if state.lifecycle != Lifecycle::New {
             return Err(ConfigurationError::InvalidKey(format!(
@@ -710,7 +869,7 @@ impl RawObject {
             )));
         }
         state.lifecycle = Lifecycle::Deleted;
-        let id = state.id.clone();
+        let id = state.id.to_string();
         drop(state);
         if manager.inner.objects.withdraw(&self.core) {
             // A failed first save put the object into the document: take it out again.
@@ -728,7 +887,7 @@ impl RawObject {
     /// `ManagerSaveFailed` and returns a copy of the error; the deletion stays pending: calling
     /// `delete` again, or any later save of the manager, stores it.
     pub fn delete(&self) -> Result<(), ConfigurationError> {
-        let info = *self.core.info;
+        let info = *self.core.info();
         if !info.per_id() {
             return Err(ConfigurationError::CannotDelete {
                 type_name: info.type_name,
@@ -741,9 +900,9 @@ impl RawObject {
         }
         state.lifecycle = Lifecycle::Deleting;
         let seq = manager.push_changes(vec![Change::Delete {
-            key: ObjectKey::new(info.group, state.stored_id.clone()),
+            key: ObjectKey::new(info.group, state.stored_id.to_string()),
         }])?;
-        let sender = self.sender(state.id.clone());
+        let sender = self.sender(state.id.to_string());
         drop(state);
         let batching = manager.is_batching();
         manager.inner.objects.await_write(
@@ -789,4 +948,99 @@ fn report_failure(
         },
     );
     copy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(value: &str) -> SharedValue {
+        Arc::new(value.to_owned())
+    }
+
+    fn shown(value: Option<&SharedValue>) -> Option<String> {
+        value.map(|value| value.display())
+    }
+
+    #[test]
+    fn a_loaded_slot_is_compact_clean_and_stored_as_it_is() {
+        let slot = SlotState::stored_as(text("a"));
+        assert!(slot.rest.is_none());
+        assert!(slot.explicit());
+        assert!(!slot.is_dirty());
+        assert!(!slot.is_plain_default());
+        assert!(slot
+            .stored()
+            .is_some_and(|stored| Arc::ptr_eq(stored, slot.value())));
+    }
+
+    #[test]
+    fn a_reassigned_slot_keeps_its_stored_value_and_is_dirty_until_assigned_back() {
+        let loaded = text("a");
+        let mut slot = SlotState::stored_as(loaded.clone());
+        slot.update(|value, _| *value = text("b"));
+        assert!(slot.is_dirty());
+        assert!(slot.explicit());
+        assert_eq!(shown(slot.stored()), Some("a".to_owned()));
+        assert_eq!(slot.value().display(), "b");
+        // An equal value in another allocation is clean, but stays boxed (see `compact`).
+        slot.update(|value, _| *value = text("a"));
+        assert!(!slot.is_dirty());
+        assert!(slot.rest.is_some());
+        // The stored value itself: the common state again.
+        slot.update(|value, _| *value = loaded.clone());
+        assert!(!slot.is_dirty());
+        assert!(slot.rest.is_none());
+    }
+
+    #[test]
+    fn a_reset_slot_keeps_its_stored_value_until_a_save_stores_the_default() {
+        let mut slot = SlotState::stored_as(text("a"));
+        slot.update(|value, rest| {
+            *value = text("default");
+            rest.explicit = false;
+        });
+        assert!(!slot.explicit());
+        assert!(slot.is_dirty());
+        assert!(!slot.is_plain_default());
+        assert_eq!(shown(slot.stored()), Some("a".to_owned()));
+        // What a save that removes the stored value settles.
+        slot.update(|_, rest| rest.stored = None);
+        assert!(!slot.is_dirty());
+        assert!(slot.is_plain_default());
+        assert_eq!(shown(slot.stored()), None);
+    }
+
+    #[test]
+    fn a_saved_assignment_returns_to_the_common_state() {
+        let mut slot = SlotState::default_of(text("default"));
+        assert!(slot.is_plain_default());
+        let assigned = text("b");
+        slot.update(|value, rest| {
+            *value = assigned.clone();
+            rest.explicit = true;
+        });
+        assert!(slot.is_dirty());
+        assert_eq!(shown(slot.stored()), None);
+        // What a save that stored `assigned` settles.
+        slot.update(|_, rest| rest.stored = Some(assigned.clone()));
+        assert!(slot.rest.is_none());
+        assert!(!slot.is_dirty());
+        assert!(slot.explicit());
+    }
+
+    #[test]
+    fn kept_raw_and_moved_states_are_never_compacted() {
+        let value = text("a");
+        let mut slot = SlotState::stored_as(value.clone());
+        slot.update(|_, rest| rest.keeps_raw = true);
+        assert!(slot.keeps_raw() && slot.rest.is_some());
+        let mut moved = SlotState::stored_as(value);
+        moved.update(|_, rest| {
+            rest.stored = None;
+            rest.moved_from = Some(vec!["old", "place"]);
+        });
+        assert_eq!(moved.moved_from(), Some(&["old", "place"][..]));
+        assert!(moved.is_dirty());
+    }
 }

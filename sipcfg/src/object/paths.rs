@@ -100,7 +100,7 @@ impl RawObject {
                 path: path.to_owned(),
             }),
             None => Err(SettingError::Unknown {
-                object: self.core.info.type_name,
+                object: self.core.info().type_name,
                 path: path.to_owned(),
             }),
         }

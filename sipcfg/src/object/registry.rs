@@ -10,7 +10,7 @@ use parking_lot::{Mutex, RwLock};
 
 use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote, SharedValues};
 use super::sync::{post_all, Post, Waiting};
-use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectState, RawObject};
+use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectKind, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
 use crate::layout::Layout;
 use crate::manager::ObjectKey;
@@ -77,10 +77,11 @@ impl Hasher for FastHasher {
 
 /// The live objects by type, then by id: one map per type, keyed by the id alone (a million
 /// accounts cost a key of 16 bytes each and a pointer, not a `(TypeId, String)` of 40), which
-/// also lets a type's objects be visited without the others'.
+/// also lets a type's objects be visited without the others'. The key is the object's own id
+/// (`ObjectState::id`, an `Arc<str>`): its text is not copied for the registry.
 #[derive(Default)]
 pub(super) struct LiveObjects {
-    by_type: HashMap<TypeId, HashMap<Box<str>, Arc<ObjectCore>, FastHash>, FastHash>,
+    by_type: HashMap<TypeId, HashMap<Arc<str>, Arc<ObjectCore>, FastHash>, FastHash>,
 }
 
 impl LiveObjects {
@@ -99,16 +100,19 @@ impl LiveObjects {
         self.get(key).is_some()
     }
 
-    /// Makes `core` the live object of `key`, returning the one it replaces.
+    /// Makes `core` the live object of type `type_id` and id `id` (the object's own id, whose
+    /// text the key shares), returning the one it replaces.
     pub(super) fn insert(
         &mut self,
-        key: (TypeId, String),
+        type_id: TypeId,
+        id: Arc<str>,
         core: Arc<ObjectCore>,
     ) -> Option<Arc<ObjectCore>> {
-        self.by_type
-            .entry(key.0)
-            .or_default()
-            .insert(key.1.into_boxed_str(), core)
+        let objects = self.by_type.entry(type_id).or_default();
+        // `insert` keeps an old key of the same text: remove it, so the key is `id`'s text.
+        let replaced = objects.remove(&*id);
+        objects.insert(id, core);
+        replaced
     }
 
     /// Forgets the live object of `key`.
@@ -126,7 +130,7 @@ impl LiveObjects {
     }
 
     /// Every live object with its type and id.
-    pub(super) fn iter(&self) -> impl Iterator<Item = ((TypeId, &Box<str>), &Arc<ObjectCore>)> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = ((TypeId, &Arc<str>), &Arc<ObjectCore>)> {
         self.by_type.iter().flat_map(|(type_id, objects)| {
             objects.iter().map(move |(id, core)| ((*type_id, id), core))
         })
@@ -136,7 +140,7 @@ impl LiveObjects {
     pub(super) fn of_type(
         &self,
         type_id: TypeId,
-    ) -> impl Iterator<Item = (&Box<str>, &Arc<ObjectCore>)> {
+    ) -> impl Iterator<Item = (&Arc<str>, &Arc<ObjectCore>)> {
         self.by_type.get(&type_id).into_iter().flatten()
     }
 
@@ -168,16 +172,21 @@ pub(super) struct Registry {
     /// Stored names that are not ids of their type, already reported (once per manager).
     pub(super) reported_ids: HashSet<(TypeId, String)>,
     /// One shared copy of each obtained type's description, which its objects point to.
-    pub(super) infos: HashMap<TypeId, Arc<ObjectInfo>>,
+    pub(super) kinds: HashMap<TypeId, Arc<ObjectKind>>,
 }
 
 impl Registry {
-    /// Records `info` as known, and returns the copy of it that its objects share.
-    fn info(&mut self, info: ObjectInfo) -> Arc<ObjectInfo> {
+    /// Records `info` as known, and returns what the objects of the type in `manager` share.
+    fn kind(&mut self, info: ObjectInfo, manager: &ConfigurationManager) -> Arc<ObjectKind> {
         self.known.entry(info.type_id).or_insert(info);
-        self.infos
+        self.kinds
             .entry(info.type_id)
-            .or_insert_with(|| Arc::new(info))
+            .or_insert_with(|| {
+                Arc::new(ObjectKind {
+                    info,
+                    manager: Arc::downgrade(&manager.inner),
+                })
+            })
             .clone()
     }
 }
@@ -194,7 +203,7 @@ impl ObjectRegistry {
     /// Forgets a deleted object (live under `id`).
     pub(super) fn forget(&self, core: &Arc<ObjectCore>, id: &str) {
         let mut registry = self.inner.lock();
-        let key = (core.info.type_id, id.to_owned());
+        let key = (core.info().type_id, id.to_owned());
         if registry
             .live
             .get(&key)
@@ -255,10 +264,9 @@ struct Built {
 /// new object). With `shared`, typed values converted for other objects of the same load are
 /// reused.
 fn build<'d>(
-    manager: &ConfigurationManager,
-    info: &Arc<ObjectInfo>,
+    kind: &Arc<ObjectKind>,
     layout: &Arc<Layout>,
-    id: String,
+    id: Arc<str>,
     entry: Option<&'d Value>,
     shared: Option<&mut SharedValues<'d>>,
 ) -> Built {
@@ -291,14 +299,13 @@ fn build<'d>(
     if non_groups {
         block_non_groups(layout, 0, stored, &mut blocked, &mut notes);
     }
-    let lifecycle = if loaded || !info.per_id() {
+    let lifecycle = if loaded || !kind.info.per_id() {
         Lifecycle::Active
     } else {
         Lifecycle::New
     };
     let core = Arc::new(ObjectCore {
-        info: info.clone(),
-        manager: Arc::downgrade(&manager.inner),
+        kind: kind.clone(),
         state: RwLock::new(ObjectState {
             layout: layout.clone(),
             slots,
@@ -306,7 +313,7 @@ fn build<'d>(
             id,
             lifecycle,
             creation_queued: false,
-            blocked,
+            blocked: (!blocked.is_empty()).then(|| Box::new(blocked)),
         }),
     });
     Built {
@@ -320,8 +327,8 @@ fn build<'d>(
 fn announce(manager: &ConfigurationManager, built: Built) -> RawObject {
     let raw = RawObject { core: built.core };
     post_load_failures(manager, &raw.core, built.notes);
-    if built.loaded || !raw.core.info.per_id() {
-        let id = raw.core.state.read().id.clone();
+    if built.loaded || !raw.core.info().per_id() {
+        let id = raw.core.state.read().id.to_string();
         manager
             .inner
             .notifications
@@ -342,7 +349,7 @@ pub(super) fn obtain(
     }
     let id = normal_id(&info, id)?;
     let mut registry = manager.inner.objects.inner.lock();
-    let shared_info = registry.info(info);
+    let kind = registry.kind(info, manager);
     let key = (info.type_id, id);
     if let Some(core) = registry.live.get(&key) {
         return Ok(Some(RawObject { core: core.clone() }));
@@ -365,10 +372,9 @@ pub(super) fn obtain(
             return None;
         }
         Some(build(
-            manager,
-            &shared_info,
+            &kind,
             &layout,
-            key.1.clone(),
+            Arc::from(key.1.as_str()),
             entry,
             None,
         ))
@@ -376,7 +382,8 @@ pub(super) fn obtain(
     let Some(built) = built else {
         return Ok(None);
     };
-    registry.live.insert(key, built.core.clone());
+    let id = built.core.state.read().id.clone();
+    registry.live.insert(info.type_id, id, built.core.clone());
     drop(registry);
     Ok(Some(announce(manager, built)))
 }
@@ -397,15 +404,17 @@ pub(super) fn obtain_many<S: AsRef<str>>(
     if !manager.is_started() {
         return Err(ConfigurationError::NotStarted);
     }
+    // Each id becomes the `Arc<str>` that its object and the registry will share: no second
+    // list of a million `String`s is held while loading.
     let ids = ids
         .iter()
-        .map(|id| normal_id(&info, id.as_ref()))
-        .collect::<Result<Vec<String>, _>>()?;
+        .map(|id| normal_id(&info, id.as_ref()).map(Arc::<str>::from))
+        .collect::<Result<Vec<Arc<str>>, _>>()?;
     let mut registry = manager.inner.objects.inner.lock();
-    let shared_info = registry.info(info);
+    let kind = registry.kind(info, manager);
     if !registry.renamed.is_empty() {
         for id in &ids {
-            let key = (info.type_id, id.clone());
+            let key = (info.type_id, id.to_string());
             if !registry.live.contains_key(&key) && registry.renamed.contains_key(&key) {
                 return Err(ConfigurationError::DuplicateId {
                     type_name: info.type_name,
@@ -432,29 +441,18 @@ pub(super) fn obtain_many<S: AsRef<str>>(
         for id in ids {
             let entry = match walk.as_mut() {
                 Some(walk) => {
-                    while walk
-                        .next_if(|(name, _)| name.as_str() < id.as_str())
-                        .is_some()
-                    {}
-                    walk.next_if(|(name, _)| name.as_str() == id.as_str())
+                    while walk.next_if(|(name, _)| name.as_str() < &*id).is_some() {}
+                    walk.next_if(|(name, _)| name.as_str() == &*id)
                         .map(|(_, value)| value)
                 }
                 None => group.and_then(|group| group.get(&id)),
             };
-            let key = (info.type_id, id);
-            if let Some(core) = registry.live.get(&key) {
+            if let Some(core) = registry.live.find(info.type_id, &id) {
                 objects.push(RawObject { core: core.clone() });
                 continue;
             }
-            let built = build(
-                manager,
-                &shared_info,
-                &layout,
-                key.1.clone(),
-                entry,
-                Some(&mut shared),
-            );
-            registry.live.insert(key, built.core.clone());
+            let built = build(&kind, &layout, id.clone(), entry, Some(&mut shared));
+            registry.live.insert(info.type_id, id, built.core.clone());
             objects.push(RawObject {
                 core: built.core.clone(),
             });
@@ -495,8 +493,8 @@ fn load_note_posts(core: &ObjectCore, notes: Vec<LoadNote>, origin: Origin) -> V
         .into_iter()
         .map(|note| {
             let sender = Sender {
-                type_name: core.info.type_name,
-                id: core.state.read().id.clone(),
+                type_name: core.info().type_name,
+                id: core.state.read().id.to_string(),
             };
             let kind = match note {
                 LoadNote::Failed(failure) => NotificationKind::ManagerLoadFailed {

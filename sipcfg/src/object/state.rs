@@ -17,16 +17,38 @@ use crate::{ConfigurationManager, Data, Patch, SettingError, Value, ValueError};
 /// stored, no kept raw value), sorted by slot number. A slot that is not here has its layout's
 /// default as its value: an account of 60 settings with 10 set holds 10 entries, not 60.
 ///
-/// The slot numbers are a vector of their own, beside the states: a read searches ten `u32`s
-/// in one cache line instead of stepping through entries of 50 bytes each.
+/// The slot numbers are a slice of their own, beside the states: a read searches ten `u32`s
+/// in one cache line instead of stepping through entries of 24 bytes each.
+///
+/// Both are boxed slices, not vectors: a million objects each save the two capacities (16
+/// bytes), and a slot is added or removed only by an assignment, a reset or a save, where
+/// resizing both allocations costs nothing that matters (see [`edit`](Self::edit)).
 #[derive(Clone, Default)]
 pub(super) struct Slots {
     /// Sorted, no number twice; `states[i]` is the state of slot `numbers[i]`.
-    numbers: Vec<u32>,
-    states: Vec<SlotState>,
+    numbers: Box<[u32]>,
+    states: Box<[SlotState]>,
 }
 
 impl Slots {
+    /// Builds from the numbers (sorted, distinct) and their states, in the same order.
+    fn from_vecs(numbers: Vec<u32>, states: Vec<SlotState>) -> Self {
+        debug_assert_eq!(numbers.len(), states.len());
+        Slots {
+            numbers: numbers.into_boxed_slice(),
+            states: states.into_boxed_slice(),
+        }
+    }
+
+    /// Changes the slots as vectors, then boxes them again at their exact size.
+    fn edit<R>(&mut self, change: impl FnOnce(&mut Vec<u32>, &mut Vec<SlotState>) -> R) -> R {
+        let mut numbers = std::mem::take(&mut self.numbers).into_vec();
+        let mut states = std::mem::take(&mut self.states).into_vec();
+        let result = change(&mut numbers, &mut states);
+        *self = Slots::from_vecs(numbers, states);
+        result
+    }
+
     fn position(&self, slot: usize) -> Result<usize, usize> {
         self.numbers
             .binary_search_by(|index| (*index as usize).cmp(&slot))
@@ -40,7 +62,7 @@ impl Slots {
 
     /// Whether `slot` has an explicit value.
     pub(super) fn explicit(&self, slot: usize) -> bool {
-        self.get(slot).is_some_and(|state| state.explicit)
+        self.get(slot).is_some_and(SlotState::explicit)
     }
 
     /// The state of `slot`, made present (as a plain default of `default`) if it was not.
@@ -48,9 +70,10 @@ impl Slots {
         let at = match self.position(slot) {
             Ok(at) => at,
             Err(at) => {
-                self.numbers.insert(at, slot as u32);
-                self.states
-                    .insert(at, SlotState::default_of(default.clone()));
+                self.edit(|numbers, states| {
+                    numbers.insert(at, slot as u32);
+                    states.insert(at, SlotState::default_of(default.clone()));
+                });
                 at
             }
         };
@@ -60,24 +83,29 @@ impl Slots {
     /// Sets the state of `slot`; a plain default is not kept.
     pub(super) fn put(&mut self, slot: usize, state: SlotState) {
         match (self.position(slot), state.is_plain_default()) {
-            (Ok(at), true) => {
-                self.numbers.remove(at);
-                self.states.remove(at);
-            }
+            (Ok(at), true) => self.edit(|numbers, states| {
+                numbers.remove(at);
+                states.remove(at);
+            }),
             (Ok(at), false) => self.states[at] = state,
-            (Err(at), false) => {
-                self.numbers.insert(at, slot as u32);
-                self.states.insert(at, state);
-            }
+            (Err(at), false) => self.edit(|numbers, states| {
+                numbers.insert(at, slot as u32);
+                states.insert(at, state);
+            }),
             (Err(_), true) => {}
         }
     }
 
     /// Drops the entries that became plain defaults.
     pub(super) fn tidy(&mut self) {
-        let mut keep = self.states.iter().map(|state| !state.is_plain_default());
-        self.numbers.retain(|_| keep.next().unwrap_or(true));
-        self.states.retain(|state| !state.is_plain_default());
+        if !self.states.iter().any(SlotState::is_plain_default) {
+            return;
+        }
+        self.edit(|numbers, states| {
+            let mut keep = states.iter().map(|state| !state.is_plain_default());
+            numbers.retain(|_| keep.next().unwrap_or(true));
+            states.retain(|state| !state.is_plain_default());
+        });
     }
 
     /// The slots that are not plain defaults, with their numbers.
@@ -98,19 +126,10 @@ impl Slots {
 
     /// Adds slots numbered after every slot here (the new slots of a grown layout).
     fn append(&mut self, later: Slots) {
-        self.numbers.extend(later.numbers);
-        self.states.extend(later.states);
-    }
-
-    fn push(&mut self, slot: usize, state: SlotState) {
-        self.numbers.push(slot as u32);
-        self.states.push(state);
-    }
-
-    /// Gives back the room not used (the vectors are sized for every slot while loading).
-    fn shrink(&mut self) {
-        self.numbers.shrink_to_fit();
-        self.states.shrink_to_fit();
+        self.edit(|numbers, states| {
+            numbers.extend(later.numbers);
+            states.extend(later.states);
+        });
     }
 }
 
@@ -118,7 +137,7 @@ impl ObjectState {
     /// The value of `slot`: its explicit value, or the default in force.
     pub(super) fn value(&self, slot: usize) -> &SharedValue {
         match self.slots.get(slot) {
-            Some(state) => &state.value,
+            Some(state) => state.value(),
             None => &self.layout.slots[slot].default,
         }
     }
@@ -166,18 +185,32 @@ pub(super) fn assign(
 /// Stores an explicit value (checks are the caller's).
 pub(super) fn store(state: &mut ObjectState, slot: usize, value: SharedValue) {
     let current = state.slots.entry(slot, &state.layout.slots[slot].default);
-    if current.explicit && current.value.eq_dyn(&*value) {
+    if current.explicit() && current.value().eq_dyn(&*value) {
         return;
     }
-    current.value = value;
-    current.explicit = true;
-    if current.keeps_raw {
-        // The kept stored value is replaced at the next save, or removed if reset before.
-        current.keeps_raw = false;
-        current.drops_raw = true;
-    }
+    current.update(|current, rest| {
+        *current = value;
+        rest.explicit = true;
+        if rest.keeps_raw {
+            // The kept stored value is replaced at the next save, or removed if reset before.
+            rest.keeps_raw = false;
+            rest.drops_raw = true;
+        }
+    });
     let path = &state.layout.slots[slot].store_path;
-    state.blocked.retain(|blocked| !path.starts_with(blocked));
+    if state
+        .blocked()
+        .iter()
+        .any(|blocked| path.starts_with(blocked))
+    {
+        let kept = state
+            .blocked()
+            .iter()
+            .filter(|blocked| !path.starts_with(blocked))
+            .cloned()
+            .collect();
+        state.set_blocked(kept);
+    }
 }
 
 pub(super) fn reset(state: &mut ObjectState, slot: usize) {
@@ -185,16 +218,18 @@ pub(super) fn reset(state: &mut ObjectState, slot: usize) {
     let Some(mut current) = state.slots.get(slot).cloned() else {
         return;
     };
-    current.value = default.clone();
-    current.explicit = false;
-    if current.keeps_raw {
-        current.keeps_raw = false;
-        current.drops_raw = true;
-    }
-    if current.moved_from.is_some() && current.stored.is_none() {
-        // The old place of a moved value is still to be emptied by a save.
-        current.drops_raw = true;
-    }
+    current.update(|value, rest| {
+        *value = default.clone();
+        rest.explicit = false;
+        if rest.keeps_raw {
+            rest.keeps_raw = false;
+            rest.drops_raw = true;
+        }
+        if rest.moved_from.is_some() && rest.stored.is_none() {
+            // The old place of a moved value is still to be emptied by a save.
+            rest.drops_raw = true;
+        }
+    });
     state.slots.put(slot, current);
 }
 
@@ -203,13 +238,13 @@ impl ObjectCore {
     /// keeps every slot's state, loads the new slots from storage, and applies changed defaults.
     pub(super) fn refresh_layout(&self, manager: &ConfigurationManager) -> Vec<LoadNote> {
         let mut state = self.state.write();
-        let layout = manager.inner.extensions.layout(self.info.schema);
+        let layout = manager.inner.extensions.layout(self.info().schema);
         if layout.slots.len() <= state.layout.slots.len()
             && layout.nodes.len() <= state.layout.nodes.len()
         {
             return Vec::new();
         }
-        let stored = match manager.get(self.info.group, &state.stored_id) {
+        let stored = match manager.get(self.info().group, &state.stored_id) {
             Ok(Value::Group(data)) => Some(data),
             _ => None,
         };
@@ -223,7 +258,7 @@ impl ObjectCore {
             None,
             &mut false,
         );
-        let mut blocked = std::mem::take(&mut state.blocked);
+        let mut blocked = state.blocked().to_vec();
         block_non_groups(
             &layout,
             old_nodes,
@@ -231,10 +266,10 @@ impl ObjectCore {
             &mut blocked,
             &mut failures,
         );
-        state.blocked = blocked;
+        state.set_blocked(blocked);
         for (index, slot) in state.slots.iter_mut() {
-            if !slot.explicit {
-                slot.value = layout.slots[index].default.clone();
+            if !slot.explicit() {
+                slot.update(|value, _| *value = layout.slots[index].default.clone());
             }
         }
         state.slots.append(fresh);
@@ -248,10 +283,10 @@ pub(super) fn modified_of(state: &ObjectState) -> Modified {
     for (index, slot) in state.slots.iter() {
         let info = &state.layout.slots[index];
         if slot.is_dirty() {
-            let old = slot.stored.clone().unwrap_or_else(|| info.default.clone());
+            let old = slot.stored().unwrap_or(&info.default).clone();
             modified.insert(
                 info.path.clone(),
-                ModifiedValue::new(old, slot.value.clone(), info.schema.secret),
+                ModifiedValue::new(old, slot.value().clone(), info.schema.secret),
             );
         }
     }
@@ -259,8 +294,8 @@ pub(super) fn modified_of(state: &ObjectState) -> Modified {
         modified.insert(
             "__id__".to_owned(),
             ModifiedValue::new(
-                Arc::new(state.stored_id.clone()),
-                Arc::new(state.id.clone()),
+                Arc::new(state.stored_id.to_string()),
+                Arc::new(state.id.to_string()),
                 false,
             ),
         );
@@ -276,16 +311,16 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
     let mut patch = Patch::new();
     for (index, slot) in state.slots.iter() {
         let info = &state.layout.slots[index];
-        if info.schema.runtime || slot.keeps_raw || !slot.is_dirty() {
+        if info.schema.runtime || slot.keeps_raw() || !slot.is_dirty() {
             continue;
         }
         let (parents, name) = match info.store_path.split_last() {
             Some((name, parents)) => (parents, *name),
             None => continue,
         };
-        if !slot.explicit
+        if !slot.explicit()
             && state
-                .blocked
+                .blocked()
                 .iter()
                 .any(|blocked| info.store_path.starts_with(blocked))
         {
@@ -295,8 +330,8 @@ pub(super) fn patch_of(state: &ObjectState) -> Patch {
         for parent in parents {
             group = group.declared_group_mut(parent);
         }
-        if slot.explicit {
-            group.set_declared(name, slot.value.to_stored());
+        if slot.explicit() {
+            group.set_declared(name, slot.value().to_stored());
         } else {
             group.reset_declared(name);
         }
@@ -438,10 +473,8 @@ pub(super) fn load_slots<'d>(
     }
     // In slot order, as `Slots` keeps them (and as failures are reported).
     found.sort_unstable_by_key(|(index, _)| *index);
-    let mut slots = Slots {
-        numbers: Vec::with_capacity(found.len()),
-        states: Vec::with_capacity(found.len()),
-    };
+    let mut numbers = Vec::with_capacity(found.len());
+    let mut states = Vec::with_capacity(found.len());
     for (index, raw) in found {
         let index = index as usize;
         let info = &layout.slots[index];
@@ -449,19 +482,13 @@ pub(super) fn load_slots<'d>(
             continue;
         }
         if let Some(raw) = raw {
-            let mut slot = SlotState::default_of(info.default.clone());
             let converted = match shared.as_deref_mut() {
                 Some(shared) => shared.convert(index, info, raw),
                 None => (info.schema.ops.from_stored)(raw),
             };
-            match converted {
-                Ok(value) => {
-                    slot.value = value.clone();
-                    slot.explicit = true;
-                    slot.stored = Some(value);
-                }
+            let slot = match converted {
+                Ok(value) => SlotState::stored_as(value),
                 Err(error) => {
-                    slot.keeps_raw = true;
                     failures.push(
                         LoadFailure {
                             path: info.path.clone(),
@@ -470,19 +497,24 @@ pub(super) fn load_slots<'d>(
                         }
                         .into(),
                     );
+                    let mut slot = SlotState::default_of(info.default.clone());
+                    slot.update(|_, rest| rest.keeps_raw = true);
+                    slot
                 }
-            }
-            slots.push(index, slot);
+            };
+            numbers.push(index as u32);
+            states.push(slot);
         } else {
             let mut slot = SlotState::default_of(info.default.clone());
             load_moved(info, stored, &mut slot, failures);
             if !slot.is_plain_default() {
-                slots.push(index, slot);
+                numbers.push(index as u32);
+                states.push(slot);
             }
         }
     }
-    slots.shrink();
-    slots
+    // Boxed at the exact size (the vectors had room for every stored setting found).
+    Slots::from_vecs(numbers, states)
 }
 
 /// Adds to `found` the slots (from `first` on) of the settings of `node` and the groups below
@@ -568,31 +600,24 @@ pub(super) fn refresh_from_storage(
         if info.schema.runtime || slot.is_dirty() {
             continue;
         }
-        let old = slot.value.clone();
+        let old = slot.value().clone();
         match stored.and_then(|data| data.get_path(&info.store_path)) {
             None => {
-                if !slot.explicit && !slot.keeps_raw {
+                if !slot.explicit() && !slot.keeps_raw() {
                     continue;
                 }
                 *slot = SlotState::default_of(info.default.clone());
             }
             Some(raw) => match (info.schema.ops.from_stored)(raw) {
                 Ok(value) => {
-                    if slot.explicit && slot.value.eq_dyn(&*value) {
+                    if slot.explicit() && slot.value().eq_dyn(&*value) {
                         continue;
                     }
-                    *slot = SlotState {
-                        value: value.clone(),
-                        explicit: true,
-                        stored: Some(value),
-                        keeps_raw: false,
-                        drops_raw: false,
-                        moved_from: None,
-                    };
+                    *slot = SlotState::stored_as(value);
                 }
                 Err(error) => {
                     *slot = SlotState::default_of(info.default.clone());
-                    slot.keeps_raw = true;
+                    slot.update(|_, rest| rest.keeps_raw = true);
                     failures.push(LoadFailure {
                         path: info.path.clone(),
                         raw: raw.clone(),
@@ -601,10 +626,10 @@ pub(super) fn refresh_from_storage(
                 }
             },
         }
-        if !old.eq_dyn(&*slot.value) {
+        if !old.eq_dyn(&**slot.value()) {
             modified.insert(
                 info.path.clone(),
-                ModifiedValue::new(old, slot.value.clone(), info.schema.secret),
+                ModifiedValue::new(old, slot.value().clone(), info.schema.secret),
             );
         }
         state.slots.put(index, slot.clone());
@@ -632,9 +657,11 @@ fn load_moved(
         };
         match (info.schema.ops.from_stored)(raw) {
             Ok(value) => {
-                slot.value = value;
-                slot.explicit = true;
-                slot.moved_from = Some(Box::new(old.clone()));
+                slot.update(|current, rest| {
+                    *current = value;
+                    rest.explicit = true;
+                    rest.moved_from = Some(old.clone());
+                });
                 notes.push(LoadNote::Moved {
                     path: info.path.clone(),
                     from: old.join("."),
@@ -658,9 +685,8 @@ fn load_moved(
 fn remove_moved(state: &ObjectState, patch: &mut Patch) {
     for (_, slot) in state.slots.iter() {
         let Some((name, parents)) = slot
-            .moved_from
-            .as_ref()
-            .filter(|_| slot.stored.is_none())
+            .moved_from()
+            .filter(|_| slot.stored().is_none())
             .and_then(|old| old.split_last())
         else {
             continue;

@@ -32,7 +32,7 @@ pub(super) struct SaveChanges {
     layout: Arc<Layout>,
     slots: Vec<SlotChange>,
     /// The stored id and the new one, when a stored object's id changed.
-    renamed: Option<(String, String)>,
+    renamed: Option<(Arc<str>, Arc<str>)>,
 }
 
 /// One changed slot of a save.
@@ -57,13 +57,13 @@ impl SaveChanges {
             .filter(|(_, slot)| slot.is_dirty())
             .map(|(index, slot)| SlotChange {
                 index,
-                old: match &slot.stored {
+                old: match slot.stored() {
                     Some(stored) => stored.clone(),
                     None => state.layout.slots[index].default.clone(),
                 },
-                new: slot.value.clone(),
-                stored: slot.explicit.then(|| slot.value.clone()),
-                drops_raw: slot.drops_raw,
+                new: slot.value().clone(),
+                stored: slot.explicit().then(|| slot.value().clone()),
+                drops_raw: slot.drops_raw(),
             })
             .collect();
         let renamed = (state.id != state.stored_id && state.lifecycle != Lifecycle::New)
@@ -105,7 +105,7 @@ impl SaveChanges {
         if let Some((old, new)) = &self.renamed {
             modified.insert(
                 "__id__".to_owned(),
-                ModifiedValue::new(Arc::new(old.clone()), Arc::new(new.clone()), false),
+                ModifiedValue::new(Arc::new(old.to_string()), Arc::new(new.to_string()), false),
             );
         }
         modified
@@ -115,7 +115,8 @@ impl SaveChanges {
 /// A queued save: what it changes and stores ([`SaveChanges`]), the id it stores under, and
 /// what to report.
 pub(super) struct SavedState {
-    pub(super) id: String,
+    /// The object's id when saved (its text shared with the object's).
+    pub(super) id: Arc<str>,
     was_new: bool,
     changes: SaveChanges,
     /// Its notifications were posted when it was queued (in a batch).
@@ -174,10 +175,13 @@ impl SavedState {
             let slot = state
                 .slots
                 .entry(change.index, &state.layout.slots[change.index].default);
-            slot.stored = change.stored.clone();
-            if change.drops_raw {
-                slot.drops_raw = false;
-            }
+            // Back to the common, compact state if the value is the one stored.
+            slot.update(|_, rest| {
+                rest.stored = change.stored.clone();
+                if change.drops_raw {
+                    rest.drops_raw = false;
+                }
+            });
         }
         state.slots.tidy();
         state.stored_id = self.id.clone();
@@ -413,20 +417,20 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
     };
     let mut posts = Vec::new();
     for Awaiting { core, awaited, .. } in done {
-        let type_name = core.info.type_name;
+        let type_name = core.info().type_name;
         match awaited {
             Awaited::Save(saved) => {
                 let mut state = core.state.write();
                 if matches!(state.lifecycle, Lifecycle::Deleted) {
                     continue;
                 }
-                let renamed = state.stored_id != saved.id;
+                let renamed = *state.stored_id != *saved.id;
                 saved.settle(&mut state);
                 let settled_id = state.id == state.stored_id;
                 // Announced saves (in a batch) post nothing now: no sender to build.
                 let sender = (!saved.announced).then(|| Sender {
                     type_name,
-                    id: state.id.clone(),
+                    id: state.id.to_string(),
                 });
                 drop(state);
                 if renamed && settled_id {
@@ -442,7 +446,7 @@ pub(crate) fn settle_written(manager: &ConfigurationManager, written: u64) -> Ve
                     continue;
                 }
                 state.lifecycle = Lifecycle::Deleted;
-                let id = state.id.clone();
+                let id = state.id.to_string();
                 drop(state);
                 registry.forget(&core, &id);
                 if announced {
@@ -475,7 +479,7 @@ pub(crate) fn reject_creations(
         let mut rejected = Vec::new();
         waiting.retain(|w| {
             let hit = matches!(&w.awaited, Awaited::Save(saved) if saved.was_new
-                && keys.contains(&ObjectKey::new(w.core.info.group, saved.id.clone())));
+                && keys.contains(&ObjectKey::new(w.core.info().group, saved.id.to_string())));
             if hit {
                 rejected.push(w.core.clone());
             }
@@ -490,11 +494,11 @@ pub(crate) fn reject_creations(
             continue;
         }
         state.lifecycle = Lifecycle::Deleted;
-        let id = state.id.clone();
+        let id = state.id.to_string();
         drop(state);
         registry.forget(&core, &id);
         errors.push(ConfigurationError::DuplicateId {
-            type_name: core.info.type_name,
+            type_name: core.info().type_name,
             id,
         });
     }
@@ -511,8 +515,8 @@ pub(crate) fn report_failed_batch(
     let error = Arc::new(error.duplicate());
     for (core, modified, operation) in manager.inner.objects.waiting_after(since) {
         let sender = Sender {
-            type_name: core.info.type_name,
-            id: core.state.read().id.clone(),
+            type_name: core.info().type_name,
+            id: core.state.read().id.to_string(),
         };
         manager.inner.notifications.post_kind(
             sender,
@@ -610,7 +614,7 @@ pub(crate) fn apply_external(
         let registry = manager.inner.objects.inner.lock();
         let mut live: HashMap<ObjectKey, Vec<Arc<ObjectCore>>> = HashMap::new();
         for ((_, id), core) in registry.live.iter() {
-            live.entry(ObjectKey::new(core.info.group, id.clone()))
+            live.entry(ObjectKey::new(core.info().group, &**id))
                 .or_default()
                 .push(core.clone());
         }
@@ -654,7 +658,7 @@ fn refresh_live(
     core: &Arc<ObjectCore>,
     change: &EntryChange,
 ) -> Vec<Post> {
-    let type_name = core.info.type_name;
+    let type_name = core.info().type_name;
     let mut state = core.state.write();
     match state.lifecycle {
         // Not stored yet, or being deleted here: storage says nothing new about it.
@@ -663,12 +667,12 @@ fn refresh_live(
     }
     let sender = Sender {
         type_name,
-        id: state.id.clone(),
+        id: state.id.to_string(),
     };
-    if !change.exists && core.info.per_id() {
+    if !change.exists && core.info().per_id() {
         // Another writer deleted the object.
         state.lifecycle = Lifecycle::Deleted;
-        let id = state.id.clone();
+        let id = state.id.to_string();
         drop(state);
         manager.inner.objects.forget(core, &id);
         return vec![(
@@ -677,7 +681,7 @@ fn refresh_live(
             NotificationKind::SettingsObjectWasDeleted,
         )];
     }
-    let stored = match manager.get(core.info.group, &change.key.name) {
+    let stored = match manager.get(core.info().group, &change.key.name) {
         Ok(Value::Group(data)) => Some(data),
         _ => None,
     };
