@@ -157,6 +157,7 @@ fn one(accounts: usize, dir: &Path) {
     let parsed = start.elapsed();
     let cpu_parsed = cpu_ms() - cpu_start;
     let after_parse = live();
+    let peak_parse = PEAK.load(Ordering::Relaxed);
     let loaded = AccountManager::load(&manager).expect("loads");
     let all: Vec<_> = loaded
         .accounts()
@@ -205,7 +206,8 @@ fn one(accounts: usize, dir: &Path) {
         display,
     );
     eprintln!(
-        "{accounts} accounts: CPU time (user + system) parse {cpu_parsed:.0} ms, start-up {cpu_started:.0} ms"
+        "{accounts} accounts: CPU time (user + system) parse {cpu_parsed:.0} ms, start-up {cpu_started:.0} ms; peak heap / file while opening {:.2}x",
+        (peak_parse - before) as f64 / file_size as f64
     );
     drop(all);
     drop(loaded);

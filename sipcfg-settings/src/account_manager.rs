@@ -167,14 +167,14 @@ impl AccountManager {
     }
 
     /// The ids of the SIP accounts (not the Bonjour account), sorted.
-    fn account_ids(&self) -> Result<Vec<String>, ConfigurationError> {
+    fn account_ids(&self) -> Result<Vec<sipcfg::Name>, ConfigurationError> {
         // `id_texts` lists only ids of `Account` as stored (SIP addresses in their own
         // normal form): of the odd entries, only the Bonjour id and names that hold something
         // else than a group can be among them. (Checking every id as a SIP address once more
         // cost a parse per account, twice at start-up.)
         let not_groups = self.stored_non_groups()?;
         let mut ids = Object::<Account>::id_texts(&self.manager)?;
-        ids.retain(|id| !is_bonjour_id(id) && !not_groups.contains(id));
+        ids.retain(|id| !is_bonjour_id(id) && !not_groups.contains(id.as_str()));
         debug_assert!(ids.iter().all(|id| is_account_id(id)));
         Ok(ids)
     }

@@ -478,6 +478,22 @@ impl ConfigurationManager {
         })
     }
 
+    /// The names of the objects in `group`, as [`Name`](crate::Name)s shared with the document
+    /// (no text is copied: listing a million accounts holds 8 bytes per name).
+    pub(crate) fn shared_names(
+        &self,
+        group: Option<&str>,
+    ) -> Result<Vec<crate::Name>, ConfigurationError> {
+        self.read_document(|data| {
+            let data = match group {
+                Some(group) => data.group(group),
+                None => Some(data),
+            };
+            data.map(|d| d.iter().map(|(name, _)| name.clone()).collect())
+                .unwrap_or_default()
+        })
+    }
+
     /// Moves the object `old_name` of `group` to `new_name` (an object's id changed). Fails with
     /// [`ObjectNotFoundError`] when nothing is stored under `old_name`; an object already stored
     /// under `new_name` is replaced.

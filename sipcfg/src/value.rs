@@ -195,6 +195,12 @@ impl PartialEq<Name> for str {
     }
 }
 
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
         *self == other.as_str()

@@ -23,7 +23,7 @@ fn many_at_once_are_the_objects_one_by_one_would_give() {
     let ids = Object::<Account>::id_texts(&manager).unwrap();
     assert_eq!(ids, ["a", "b", "c", "d", "e"]);
     let mut wanted = ids.clone();
-    wanted.push("new".to_owned());
+    wanted.push("new".into());
     let all = Object::<Account>::get_or_create_many(&manager, &wanted).unwrap();
     assert_eq!(all.len(), 6);
     for (object, id) in all.iter().zip(&wanted) {

@@ -529,11 +529,13 @@ impl<T: SettingsObject> Object<T> {
             .collect()
     }
 
-    /// The ids that [`ids`](Self::ids) lists, as the text they are stored under, without
-    /// converting each to `T::Id`: for listing many objects to obtain them with
-    /// [`get_or_create_many`](Self::get_or_create_many). Invalid stored names are reported and
-    /// left out as by `ids`.
-    pub fn id_texts(manager: &ConfigurationManager) -> Result<Vec<String>, ConfigurationError> {
+    /// The ids that [`ids`](Self::ids) lists, as the names they are stored under (shared with
+    /// the document: no text is copied), without converting each to `T::Id`: for listing many
+    /// objects to obtain them with [`get_or_create_many`](Self::get_or_create_many). Invalid
+    /// stored names are reported and left out as by `ids`.
+    pub fn id_texts(
+        manager: &ConfigurationManager,
+    ) -> Result<Vec<crate::Name>, ConfigurationError> {
         object_ids(manager, &ObjectInfo::of::<T>())
     }
 

@@ -15,7 +15,9 @@ use crate::extension::{Extension, ExtensionInfo};
 use crate::layout::Layout;
 use crate::manager::ObjectKey;
 use crate::notification::{NotificationKind, Origin, Sender};
-use crate::{ConfigurationError, ConfigurationManager, ObjectNotFoundError, Value, ValueError};
+use crate::{
+    ConfigurationError, ConfigurationManager, Name, ObjectNotFoundError, Value, ValueError,
+};
 
 /// A fast hash for the registry's maps and the values shared while loading: their keys are
 /// type ids and object ids, which come from the program and its own configuration file, not
@@ -512,17 +514,19 @@ fn load_note_posts(core: &ObjectCore, notes: Vec<LoadNote>, origin: Origin) -> V
 pub(super) fn object_ids(
     manager: &ConfigurationManager,
     info: &ObjectInfo,
-) -> Result<Vec<String>, ConfigurationError> {
-    let ids: Vec<String> = match info.group {
-        Some(group) => manager.get_names(Some(group))?,
+) -> Result<Vec<Name>, ConfigurationError> {
+    // The document's own names (shared, not copied): start-up lists every account twice.
+    let ids: Vec<Name> = match info.group {
+        Some(group) => manager.shared_names(Some(group))?,
         None => Vec::new(),
     };
-    let (ids, invalid): (Vec<String>, Vec<String>) = ids.into_iter().partition(|name| {
+    let (ids, invalid): (Vec<Name>, Vec<Name>) = ids.into_iter().partition(|name| {
         info.static_id.is_some() || super::id::check_stored_name(info.normal_id, name).is_ok()
     });
     let mut registry = manager.inner.objects.inner.lock();
     let mut report = Vec::new();
     for name in invalid {
+        let name = name.to_string();
         if registry.reported_ids.insert((info.type_id, name.clone())) {
             report.push(name);
         }
@@ -570,12 +574,12 @@ pub(super) fn object_ids(
     // (a cache miss per step over a large listing).
     let mut listed: HashSet<&str, FastHash> = HashSet::default();
     listed.reserve(ids.len());
-    listed.extend(ids.iter().map(String::as_str));
+    listed.extend(ids.iter().map(Name::as_str));
     let mut extra = Vec::new();
     for (id, core) in registry.live.of_type(info.type_id) {
         // Stored objects are listed from storage; new ones only once saved.
         if !listed.contains(&**id) && core.state.read().lifecycle == Lifecycle::Active {
-            extra.push(id.to_string());
+            extra.push(Name::from(&**id));
         }
     }
     drop(listed);
