@@ -207,131 +207,50 @@ impl PartialEq<Name> for &str {
     }
 }
 
-// The only unsafe code of the crate (see `lib.rs`): a thin pointer needs raw allocation.
+// The crate's only unsafe code (see `lib.rs`): viewing the shared bytes as the `str` they were.
 #[allow(unsafe_code)]
 mod thin {
     //! A shared immutable string behind one thin pointer: the reference count, the length and
-    //! the bytes in one allocation. `Arc<str>` is a fat pointer (16 bytes); a million accounts
-    //! hold 17 names each, so the 8 bytes saved per name are about 136 bytes an account.
+    //! the bytes in one allocation (`triomphe`'s `ThinArc`). `Arc<str>` is a fat pointer (16
+    //! bytes); a million accounts hold 17 names each, so the 8 bytes saved per name are about
+    //! 136 bytes an account.
 
-    use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
-    use std::ptr::NonNull;
-    use std::sync::atomic::{fence, AtomicUsize, Ordering};
-
-    /// The start of the allocation; the text's bytes follow it.
-    #[repr(C)]
-    struct Header {
-        count: AtomicUsize,
-        len: usize,
-    }
+    use triomphe::ThinArc;
 
     /// A reference-counted `str` whose length lives in the allocation.
-    pub(super) struct ThinStr(NonNull<Header>);
-
-    // SAFETY: the allocation is never mutated after `new` except for the atomic reference
-    // count, exactly as `Arc<str>`, which is `Send` and `Sync`.
-    unsafe impl Send for ThinStr {}
-    // SAFETY: as for `Send`: shared access only reads the immutable bytes and length.
-    unsafe impl Sync for ThinStr {}
-
-    /// The layout of the allocation for `len` bytes of text. `None` if it would exceed
-    /// `isize::MAX` (impossible for the length of an existing `str`, which is at most that
-    /// minus the header, but checked rather than assumed).
-    fn layout(len: usize) -> Layout {
-        let size = std::mem::size_of::<Header>().checked_add(len);
-        match size
-            .and_then(|size| Layout::from_size_align(size, std::mem::align_of::<Header>()).ok())
-        {
-            Some(layout) => layout,
-            // A `str` longer than `isize::MAX - 16` bytes cannot exist in memory alongside its
-            // copy; the same condition `Arc<str>` reports as capacity overflow.
-            None => panic!("name too long"),
-        }
-    }
+    #[derive(Clone)]
+    pub(super) struct ThinStr(ThinArc<(), u8>);
 
     impl ThinStr {
         /// A new allocation holding a copy of `text`, with a count of one.
         pub(super) fn new(text: &str) -> Self {
-            let layout = layout(text.len());
-            // SAFETY: `layout` has a non-zero size (the header is 16 bytes).
-            let raw = unsafe { alloc(layout) }.cast::<Header>();
-            let Some(header) = NonNull::new(raw) else {
-                handle_alloc_error(layout)
-            };
-            // SAFETY: `raw` is a fresh allocation of `layout`: aligned for `Header` and large
-            // enough for the header followed by `text.len()` bytes, which do not overlap `text`.
-            unsafe {
-                raw.write(Header {
-                    count: AtomicUsize::new(1),
-                    len: text.len(),
-                });
-                let bytes = raw.cast::<u8>().add(std::mem::size_of::<Header>());
-                std::ptr::copy_nonoverlapping(text.as_ptr(), bytes, text.len());
-            }
-            ThinStr(header)
-        }
-
-        fn header(&self) -> &Header {
-            // SAFETY: the allocation lives while any `ThinStr` pointing to it does (the count
-            // is at least one: this one).
-            unsafe { self.0.as_ref() }
+            ThinStr(ThinArc::from_header_and_slice((), text.as_bytes()))
         }
 
         /// The text.
         #[inline]
         pub(super) fn as_str(&self) -> &str {
-            let len = self.header().len;
-            // SAFETY: `new` copied `len` bytes of a `str` (valid UTF-8) right after the header,
-            // and they are never changed; they live as long as `self` (see `header`).
-            unsafe {
-                let bytes = self
-                    .0
-                    .as_ptr()
-                    .cast::<u8>()
-                    .add(std::mem::size_of::<Header>());
-                std::str::from_utf8_unchecked(std::slice::from_raw_parts(bytes, len))
-            }
+            // SAFETY: the bytes are a copy of the `str` given to `new` (valid UTF-8), and a
+            // `ThinArc`'s slice is never changed after it is made (this type gives no `&mut`).
+            unsafe { std::str::from_utf8_unchecked(&self.0.slice) }
         }
 
         /// Whether both point to the same allocation.
         #[inline]
         pub(super) fn ptr_eq(&self, other: &Self) -> bool {
-            self.0 == other.0
-        }
-    }
-
-    impl Clone for ThinStr {
-        fn clone(&self) -> Self {
-            // Relaxed as in `Arc::clone`: a new reference is made from an existing one, which
-            // keeps the allocation alive meanwhile.
-            let old = self.header().count.fetch_add(1, Ordering::Relaxed);
-            if old > isize::MAX as usize {
-                // As `Arc`: a count this high means references were leaked on purpose (each
-                // one is at least 8 bytes); wrapping to zero would free a used allocation.
-                std::process::abort();
-            }
-            ThinStr(self.0)
-        }
-    }
-
-    impl Drop for ThinStr {
-        fn drop(&mut self) {
-            // Release, then Acquire before freeing, as in `Arc::drop`: every use of the text
-            // through other references happens before the allocation is freed.
-            if self.header().count.fetch_sub(1, Ordering::Release) != 1 {
-                return;
-            }
-            fence(Ordering::Acquire);
-            let layout = layout(self.header().len);
-            // SAFETY: this was the last reference: nobody else can reach the allocation, which
-            // `new` made with this same layout (same length).
-            unsafe { dealloc(self.0.as_ptr().cast::<u8>(), layout) };
+            self.0.ptr() == other.0.ptr()
         }
     }
 
     #[cfg(test)]
     mod tests {
         use super::ThinStr;
+
+        #[test]
+        fn one_thin_pointer() {
+            assert_eq!(std::mem::size_of::<ThinStr>(), 8);
+            assert_eq!(std::mem::size_of::<Option<ThinStr>>(), 8);
+        }
 
         #[test]
         fn texts_of_any_length_survive_clones_and_drops_on_other_threads() {
@@ -361,15 +280,9 @@ mod thin {
         fn the_last_drop_frees_and_others_keep_the_text() {
             let a = ThinStr::new("password");
             let b = a.clone();
-            assert_eq!(
-                a.header().count.load(std::sync::atomic::Ordering::Relaxed),
-                2
-            );
+            assert_eq!(triomphe::ThinArc::strong_count(&a.0), 2);
             drop(a);
-            assert_eq!(
-                b.header().count.load(std::sync::atomic::Ordering::Relaxed),
-                1
-            );
+            assert_eq!(triomphe::ThinArc::strong_count(&b.0), 1);
             assert_eq!(b.as_str(), "password");
             assert!(!b.ptr_eq(&ThinStr::new("password")));
         }
