@@ -290,7 +290,7 @@ impl AccountManager {
     pub fn summaries(&self) -> Result<Vec<AccountSummary>, ConfigurationError> {
         let ids = self.account_ids()?;
         let mut all = Vec::with_capacity(ids.len() + 1);
-        Object::<Account>::read_stored(&self.manager, &ids, |account| {
+        Object::<Account>::read_stored(&self.manager, &ids, &["enabled"], |account| {
             all.push(AccountSummary {
                 id: account.id().to_owned(),
                 enabled: account.get::<bool>("enabled").unwrap_or_default(),
@@ -524,7 +524,8 @@ impl AccountManager {
         // Read as `accounts` would give them (loaded accounts as they are, the others as
         // stored), without loading any: the first enabled account is often the first one.
         let mut first = None;
-        Object::<Account>::read_stored(&self.manager, &self.account_ids()?, |account| {
+        let ids = self.account_ids()?;
+        Object::<Account>::read_stored(&self.manager, &ids, &["enabled"], |account| {
             if account.get::<bool>("enabled").unwrap_or_default() {
                 first = Some(account.id().to_owned());
                 return ControlFlow::Break(());

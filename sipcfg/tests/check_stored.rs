@@ -98,7 +98,10 @@ fn checking_reports_exactly_what_loading_reports_and_loads_nothing() {
     // Reading reports nothing.
     let (reading, _) = manager_with(stored());
     let read = Recorder::filtered(&reading, load_reports());
-    Object::<Thing>::read_stored(&reading, &ids(&reading), |_| ControlFlow::Continue(())).unwrap();
+    Object::<Thing>::read_stored(&reading, &ids(&reading), &["enabled"], |_| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
     assert!(heard(&read).is_empty());
 }
 
@@ -106,7 +109,8 @@ fn checking_reports_exactly_what_loading_reports_and_loads_nothing() {
 fn values_are_those_of_the_loaded_objects() {
     let (manager, _) = manager_with(stored());
     let mut read = Vec::new();
-    Object::<Thing>::read_stored(&manager, &ids(&manager), |thing| {
+    let paths = ["enabled", "name", "media.encrypt", "media.port"];
+    Object::<Thing>::read_stored(&manager, &ids(&manager), &paths, |thing| {
         read.push((
             thing.id().to_owned(),
             thing.get::<bool>("enabled"),
@@ -153,13 +157,34 @@ fn values_are_those_of_the_loaded_objects() {
             Some(1)
         )
     );
-    // No such setting, a group, or another type: None.
-    Object::<Thing>::read_stored(&manager, &["a"], |thing| {
-        assert_eq!(thing.get::<bool>("nothing"), None);
-        assert_eq!(thing.get::<bool>("media"), None);
-        assert_eq!(thing.get::<String>("enabled"), None);
+    // The whole entries, checked, read the same.
+    let mut checked = Vec::new();
+    Object::<Thing>::check_stored(&manager, &ids(&manager), |thing| {
+        checked.push((
+            thing.id().to_owned(),
+            thing.get::<bool>("enabled"),
+            thing.get::<String>("name"),
+            thing.get::<bool>("media.encrypt"),
+            thing.get::<u32>("media.port"),
+        ));
         ControlFlow::Continue(())
     })
+    .unwrap();
+    assert_eq!(checked, read);
+    // No such setting, a group, another type, or a setting not read: None.
+    Object::<Thing>::read_stored(
+        &manager,
+        &["a"],
+        &["nothing", "media", "enabled"],
+        |thing| {
+            assert_eq!(thing.get::<bool>("nothing"), None);
+            assert_eq!(thing.get::<bool>("media"), None);
+            assert_eq!(thing.get::<String>("enabled"), None);
+            assert_eq!(thing.get::<bool>("enabled"), Some(true));
+            assert_eq!(thing.get::<String>("name"), None);
+            ControlFlow::Continue(())
+        },
+    )
     .unwrap();
 }
 
@@ -182,6 +207,16 @@ fn live_objects_are_read_as_they_are_and_not_reported_again() {
     })
     .unwrap();
     assert_eq!(seen, [(true, Some(true), Some("changed".to_owned()))]);
+    Object::<Thing>::read_stored(&manager, &["b"], &["enabled"], |thing| {
+        seen.push((
+            thing.is_live(),
+            thing.get::<bool>("enabled"),
+            thing.get::<String>("name"),
+        ));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(seen[1], (true, Some(true), Some("changed".to_owned())));
     assert!(heard(&recorder).is_empty());
 }
 

@@ -34,11 +34,15 @@ const CHUNK: usize = 256;
 pub struct StoredObject<'a> {
     id: &'a str,
     source: Source,
+    /// The settings read ([`Object::read_stored`]; `values` of [`Source::Picked`]).
+    paths: &'a [&'a str],
 }
 
 enum Source {
     /// The stored entry, read into slots as loading reads it.
     Stored { layout: Arc<Layout>, slots: Slots },
+    /// The values of the settings asked for, in their order (None: not a setting).
+    Picked(Vec<Option<SharedValue>>),
     /// The live object of this id.
     Live(Arc<ObjectCore>),
 }
@@ -57,7 +61,8 @@ impl StoredObject<'_> {
 
     /// The value of the setting at the dotted `path` (`enabled`, `rtp.port_range`) as the
     /// loaded object would have it: its stored value if that converts, else its default. `None`
-    /// if the object has no setting at `path` or it is not a `V`.
+    /// if the object has no setting at `path` or it is not a `V`, and, from
+    /// [`read_stored`](Object::read_stored), if `path` is not among the settings read.
     pub fn get<V: SettingType>(&self, path: &str) -> Option<V> {
         let value = |layout: &Layout, value_of: &dyn Fn(usize) -> SharedValue| -> Option<V> {
             match layout.lookup(path)? {
@@ -66,6 +71,10 @@ impl StoredObject<'_> {
             }
         };
         match &self.source {
+            Source::Picked(values) => {
+                let at = self.paths.iter().position(|read| *read == path)?;
+                values.get(at)?.as_ref()?.downcast_ref::<V>().cloned()
+            }
             Source::Stored { layout, slots } => value(layout, &|slot| match slots.get(slot) {
                 Some(state) => state.value.clone(),
                 None => layout.slots[slot].default.clone(),
@@ -101,17 +110,21 @@ impl<T: SettingsObject> Object<T> {
         ids: &[S],
         visit: impl FnMut(&StoredObject<'_>) -> ControlFlow<()>,
     ) -> Result<(), ConfigurationError> {
-        read(manager, ObjectInfo::of::<T>(), ids, true, visit)
+        read(manager, ObjectInfo::of::<T>(), ids, None, visit)
     }
 
-    /// [`check_stored`](Self::check_stored) without reporting anything: the values of objects
-    /// that are not loaded (which are reported when they are loaded or checked).
+    /// [`check_stored`](Self::check_stored) for the settings at `paths` only, without
+    /// reporting anything: the values of objects that are not loaded, as loading would give
+    /// them, without converting the rest of their entries (listing 100,000 accounts' `enabled`
+    /// flags converts 100,000 values, not every value of the file). The visitor's
+    /// [`get`](StoredObject::get) answers for `paths` (for a live object, for any path).
     pub fn read_stored<S: AsRef<str>>(
         manager: &ConfigurationManager,
         ids: &[S],
+        paths: &[&str],
         visit: impl FnMut(&StoredObject<'_>) -> ControlFlow<()>,
     ) -> Result<(), ConfigurationError> {
-        read(manager, ObjectInfo::of::<T>(), ids, false, visit)
+        read(manager, ObjectInfo::of::<T>(), ids, Some(paths), visit)
     }
 }
 
@@ -123,13 +136,16 @@ struct Read {
     notes: Vec<LoadNote>,
 }
 
+/// Reads `ids`: with `picked`, the settings at those paths without reporting; without, whole
+/// entries, reporting as loading does.
 fn read<S: AsRef<str>>(
     manager: &ConfigurationManager,
     info: ObjectInfo,
     ids: &[S],
-    report: bool,
+    picked: Option<&[&str]>,
     mut visit: impl FnMut(&StoredObject<'_>) -> ControlFlow<()>,
 ) -> Result<(), ConfigurationError> {
+    let report = picked.is_none();
     if !manager.is_started() {
         return Err(ConfigurationError::NotStarted);
     }
@@ -152,6 +168,14 @@ fn read<S: AsRef<str>>(
         }
     }
     let layout = manager.inner.extensions.layout(info.schema);
+    let paths = picked.unwrap_or_default();
+    let picked_slots: Vec<Option<usize>> = paths
+        .iter()
+        .map(|path| match layout.lookup(path) {
+            Some(Entry::Setting(slot)) => Some(slot as usize),
+            _ => None,
+        })
+        .collect();
     for (chunk_index, chunk) in ids.chunks(CHUNK).enumerate() {
         let first = chunk_index * CHUNK;
         let mut read: Vec<Read> = Vec::with_capacity(chunk.len());
@@ -186,6 +210,18 @@ fn read<S: AsRef<str>>(
                 let Some(entry) = group.get(id) else {
                     continue;
                 };
+                if picked.is_some() {
+                    let values = picked_slots
+                        .iter()
+                        .map(|slot| slot.map(|slot| picked_value(&layout, entry, slot)))
+                        .collect();
+                    stored.push(Read {
+                        at: first + offset,
+                        source: Source::Picked(values),
+                        notes: Vec::new(),
+                    });
+                    continue;
+                }
                 let (slots, notes) = read_entry(&layout, entry, &mut shared);
                 stored.push(Read {
                     at: first + offset,
@@ -209,6 +245,7 @@ fn read<S: AsRef<str>>(
             let object = StoredObject {
                 id,
                 source: one.source,
+                paths,
             };
             if visit(&object).is_break() {
                 return Ok(());
@@ -249,6 +286,26 @@ fn read_entry<'d>(
         block_non_groups(layout, 0, stored, &mut blocked, &mut notes);
     }
     (slots, notes)
+}
+
+/// The value of `slot` of an object whose stored entry is `entry`, as loading gives it
+/// (`load_slots`, `load_moved`): the stored value if it converts, else (nothing stored) the first
+/// old place of a moved setting whose value converts, else the default. A runtime setting, or
+/// any setting of an entry that is not a group, has its default.
+fn picked_value(layout: &Layout, entry: &Value, slot: usize) -> SharedValue {
+    let info = &layout.slots[slot];
+    let Some(stored) = entry.as_group().filter(|_| !info.schema.runtime) else {
+        return info.default.clone();
+    };
+    let convert = info.schema.ops.from_stored;
+    if let Some(raw) = stored.get_path(&info.store_path) {
+        return convert(raw).unwrap_or_else(|_| info.default.clone());
+    }
+    info.was_paths
+        .iter()
+        .filter_map(|old| stored.get_path(old))
+        .find_map(|raw| convert(raw).ok())
+        .unwrap_or_else(|| info.default.clone())
 }
 
 /// The notifications of `notes` for object `id`, as loading posts them.
