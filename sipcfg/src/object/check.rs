@@ -5,7 +5,7 @@
 //! one or none needs what loading would find in each stored entry (its values, and the values
 //! that do not convert) without keeping a live object for each: a live object holds its slots,
 //! its core and a place in the registry for as long as the manager lives. Here each entry is
-//! read into the same slots as loading reads it ([`load_slots`]), looked at, and dropped.
+//! read into the same slots as loading reads it (`state::load_slots`), looked at, and dropped.
 //!
 //! The reading follows `registry::build` step by step (a whole entry that is not a group, the
 //! slots, groups stored as something else); the tests compare both, notification by
@@ -97,8 +97,8 @@ impl<T: SettingsObject> Object<T> {
     /// sender, as loading it posts it: `ManagerLoadFailed` for every stored value that does not
     /// convert (its path, the stored value, the reason; the value stays in storage untouched)
     /// and `SettingWasMoved`. `SettingsObjectWasActivated` is not posted: the object is not
-    /// live. Live objects reported when they were loaded and are not reported again; an object
-    /// obtained after this call is loaded then, and reports again.
+    /// live. Live objects were reported when they were loaded and are not reported again; an
+    /// object obtained after this call is loaded then, and reports again.
     ///
     /// For a command that checks a whole file but changes a few objects: the stored entries
     /// are read a chunk at a time and dropped, so this holds neither an object nor a report per
