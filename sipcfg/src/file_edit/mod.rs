@@ -26,6 +26,9 @@
 //!   (`\r\n` or `\n`), and a last line without a line ending keeps it so unless something is
 //!   added after it.
 //!
+//! A text of 4 GiB or more is replaced by the canonical text too (the edit numbers lines and
+//! offsets in 4 bytes; a backend refuses such files long before: 256 MiB by default).
+//!
 //! A text holding only white space (or nothing) is replaced by the canonical text, so a file
 //! written by [`write`](crate::file_format::write) is edited into exactly what `write` gives for
 //! the new document: files written by the reference or by sipcfg keep their bytes.
@@ -70,6 +73,8 @@ use std::path::Path;
 use crate::file_format::{self, WriteError, SEPARATOR};
 use crate::{Data, ParseError, ParseErrorKind, Value};
 
+#[cfg(test)]
+mod oracle;
 #[cfg(test)]
 mod tests;
 
@@ -130,36 +135,72 @@ pub fn rewrite(original: &str, path: &Path, new: &Data) -> Result<String, EditEr
         Some(rest) => ("\u{feff}", rest),
         None => ("", original),
     };
-    let edited = edit(body, path, new)?;
+    // The byte order mark is written first into the edited text's own buffer: no copy of the
+    // whole text to put it in front.
+    let edited = edit_after(bom, body, path, new)?;
     // The edit is built to read back as `new`, which the property tests check on random
     // documents and layouts. Debug builds (every test run) also check every edit, and store
     // the canonical text rather than a wrong document should one ever fail; release builds
     // skip the second parse, which would double the cost of a save.
-    let text = if cfg!(debug_assertions) {
-        match file_format::parse(&edited, path) {
-            Ok(read) if read == *new => edited,
-            _ => file_format::write(new)?,
+    if cfg!(debug_assertions) {
+        let read = file_format::parse(edited.get(bom.len()..).unwrap_or_default(), path);
+        if !matches!(read, Ok(read) if read == *new) {
+            return Ok(prefixed(bom, file_format::write(new)?));
         }
-    } else {
-        edited
-    };
-    let mut out = String::with_capacity(bom.len() + text.len());
-    out.push_str(bom);
+    }
+    Ok(edited)
+}
+
+/// `text` after `prefix` (`text` itself when there is none).
+fn prefixed(prefix: &str, text: String) -> String {
+    if prefix.is_empty() {
+        return text;
+    }
+    let mut out = String::with_capacity(prefix.len() + text.len());
+    out.push_str(prefix);
     out.push_str(&text);
-    Ok(out)
+    out
 }
 
 /// The edit itself, on a text without a byte order mark (no safety net).
+#[cfg(test)]
 fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
+    edit_after("", text, path, new)
+}
+
+/// The edit of `text` (without a byte order mark; no safety net), written after `prefix` (the
+/// byte order mark) in the same buffer.
+///
+/// The file is read once, line by line, for its errors, what each line is and where each group
+/// ends; a group's entries are read again from its lines (skipping its sub-groups' lines) only
+/// when the edit comes to it, and replaced by the next group's: what is held besides the text
+/// is the line and group tables and the entries of one group, not every entry of the file.
+fn edit_after(prefix: &str, text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
     check_names(new)?;
-    let file = FileTree::read(text, path)?;
+    if small(text.len()) == SMALL_NONE {
+        // Beyond what the tables number (4 GiB, far beyond a backend's size limit): the
+        // canonical text, with the file's line endings.
+        let newline = match text.split('\n').next() {
+            Some(first) if first.ends_with('\r') => "\r\n",
+            _ => "\n",
+        };
+        return Ok(prefixed(
+            prefix,
+            with_newline(&file_format::write(new)?, newline),
+        ));
+    }
+    let file = FileLines::read(text, path)?;
     let newline = match file.lines.first() {
         Some(line) if line.ending(text) == "\r\n" => "\r\n",
         _ => "\n",
     };
     if file.blank {
-        return Ok(with_newline(&file_format::write(new)?, newline));
+        return Ok(prefixed(
+            prefix,
+            with_newline(&file_format::write(new)?, newline),
+        ));
     }
+    let mut entries = Vec::new();
     let mut edits = Edits {
         deleted: vec![false; file.lines.len()],
         replaced: Vec::new(),
@@ -167,13 +208,18 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
         newline,
     };
     {
-        let mut stack: Vec<(usize, &Data, usize)> = vec![(ROOT, new, 0)];
+        // The groups still to edit, in the order of the whole-file edit this replaced (a
+        // stack: a group's kept sub-groups are pushed in file order and edited last first), so
+        // that new lines at one place keep their order.
+        let mut stack: Vec<(GroupAt, &Data, usize)> = vec![(GroupAt::TOP, new, 0)];
         let mut scratch = Scratch::default();
         while let Some((group, data, depth)) = stack.pop() {
+            file.read_group(&group, &mut entries, path)?;
             edit_group(
                 &file,
+                &entries,
                 &mut edits,
-                group,
+                &group,
                 data,
                 depth,
                 &mut stack,
@@ -181,10 +227,11 @@ fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
             )?;
         }
     }
-    // The entries are no longer needed: freed before the new text is built (the lines are).
-    let FileTree { lines, nodes, .. } = file;
-    drop(nodes);
-    Ok(edits.apply(text, &lines))
+    // Only the lines' count is needed to build the new text: the tables are freed first.
+    let count = file.lines.len();
+    drop(entries);
+    drop(file);
+    Ok(edits.apply(prefix, text, count))
 }
 
 /// Fails like [`write`](crate::file_format::write) for the first empty name, in the order it
@@ -229,33 +276,65 @@ fn with_newline(text: &str, newline: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The file as lines and entries
+// The file as lines, and the entries of one group
 // ---------------------------------------------------------------------------------------------
 
-/// The node id of the file's top level.
-const ROOT: usize = 0;
-
-/// No node or line: the top level has no line, a group without entries no children.
+/// No line: the top level has no header.
 const NONE: usize = usize::MAX;
 
-/// One line of the original text: where it is. A file has as many as it has lines: 16 bytes
-/// each; what a line is (blank, a comment, an entry) is found again from its text when asked,
-/// which only the lines around a removed or added entry are.
+/// A line number or a byte offset, as the tables keep it: 4 bytes (a file of 100,000 accounts
+/// has 1.2 million lines). Texts of 4 GiB or more are not edited (see [`edit`]), so every
+/// number fits.
+type Small = u32;
+
+/// A number that does not fit in [`Small`].
+const SMALL_NONE: Small = Small::MAX;
+
+/// A number for the tables ([`SMALL_NONE`] if it does not fit).
+fn small(value: usize) -> Small {
+    Small::try_from(value).unwrap_or(SMALL_NONE)
+}
+
+/// One line of the original text: where it is. A file has as many as it has lines: 8 bytes
+/// each.
 struct Line {
     /// The byte offsets of the line in the text, without its line ending.
-    start: usize,
-    end: usize,
+    start: Small,
+    end: Small,
 }
 
 impl Line {
+    /// The line starting at byte `start` of `text` (which is before the end of `text`), and
+    /// where the next one starts.
+    fn at(text: &str, start: usize) -> (Line, usize) {
+        let rest = text.get(start..).unwrap_or_default();
+        let (length, next) = match rest.find('\n') {
+            Some(at) => {
+                let line = rest.get(..at).unwrap_or_default();
+                (
+                    line.strip_suffix('\r').unwrap_or(line).len(),
+                    start + at + 1,
+                )
+            }
+            None => (rest.len(), text.len()),
+        };
+        let line = Line {
+            start: small(start),
+            end: small(start + length),
+        };
+        (line, next)
+    }
+
     /// The line without its line ending.
     fn text<'a>(&self, source: &'a str) -> &'a str {
-        source.get(self.start..self.end).unwrap_or_default()
+        source
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// `"\n"`, `"\r\n"`, or `""` for a last line without one.
     fn ending(&self, source: &str) -> &'static str {
-        match source.as_bytes().get(self.end..) {
+        match source.as_bytes().get(self.end as usize..) {
             Some([b'\n', ..]) => "\n",
             Some([b'\r', b'\n', ..]) => "\r\n",
             _ => "",
@@ -284,40 +363,47 @@ enum Shape {
     Entry,
 }
 
-/// A setting or group of the file (including the earlier of repeated names, which reading
-/// ignores), or the file's top level. A file has one for each of its lines that is an entry
-/// (96 bytes each); the entries of a group are linked (first, last, next), not listed in a
-/// vector of their own.
-struct Node<'a> {
-    /// Borrowed from the line unless it was quoted or escaped.
-    name: Cow<'a, str>,
-    /// The line of the setting or group header ([`NONE`] for the top level).
-    line: usize,
-    /// The indentation in characters (what nesting is decided on).
-    indent: usize,
-    kind: Kind,
-    /// The next entry of the same group, in file order ([`NONE`] for the last).
-    next_sibling: usize,
-    /// The last line that is neither blank nor a comment, of the entry and all it contains.
-    last_line: usize,
-    /// The group holding it (the top level for itself).
-    parent: usize,
+/// What a line is as [`classify`] read it, in two bytes a line kept for the whole edit (the
+/// groups are read again from them without reading their deeper entries' names and values, or
+/// measuring their indentation again): [`LineKind::OTHER`] for a blank or comment line, else an
+/// entry's indentation (up to [`LineKind::WIDE`]) and whether it is a group header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct LineKind(u16);
+
+impl LineKind {
+    /// A blank line or a comment.
+    const OTHER: LineKind = LineKind(u16::MAX);
+
+    /// The indentation kept from here on means "this much or more": measured again.
+    const WIDE: usize = 0x3fff;
+
+    fn entry(indent: usize, is_group: bool) -> LineKind {
+        let indent = indent.min(Self::WIDE) as u16;
+        LineKind((indent << 1) | u16::from(is_group))
+    }
+
+    /// An entry's indentation (as kept: [`WIDE`](Self::WIDE) or more is `WIDE`) and whether it
+    /// is a group header; `None` for a blank or comment line.
+    fn entry_parts(self) -> Option<(usize, bool)> {
+        (self != Self::OTHER).then_some((usize::from(self.0 >> 1), self.0 & 1 == 1))
+    }
 }
 
-impl Node<'_> {
-    /// The line of the setting or group header (none for the top level).
-    fn line(&self) -> Option<usize> {
-        (self.line != NONE).then_some(self.line)
-    }
+/// A setting or group of the group being edited (including the earlier of repeated names,
+/// which reading ignores). Only the entries of one group are kept at a time.
+struct Entry<'a> {
+    /// Borrowed from the line unless it was quoted or escaped.
+    name: Cow<'a, str>,
+    /// The line of the setting or group header.
+    line: Small,
+    /// The indentation in characters (what nesting is decided on).
+    indent: Small,
+    kind: Kind,
+    /// The last line that is neither blank nor a comment, of the entry and all it contains.
+    last_line: Small,
+}
 
-    /// The last entry of a group.
-    fn last_child(&self) -> Option<usize> {
-        match self.kind {
-            Kind::Group { last_child, .. } if last_child != NONE => Some(last_child),
-            _ => None,
-        }
-    }
-
+impl Entry<'_> {
     fn is_group(&self) -> bool {
         matches!(self.kind, Kind::Group { .. })
     }
@@ -329,142 +415,150 @@ enum Kind {
         /// The setting has no value (it is nothing).
         nothing: bool,
         /// The byte offset of the `=`.
-        equals: usize,
+        equals: Small,
         /// The value's text, from its first to its last character (empty just after the `=`
         /// for nothing); a comment and white space after it are not part of it.
-        start: usize,
-        end: usize,
+        start: Small,
+        end: Small,
     },
     Group {
-        /// The first and last entries, in file order ([`NONE`] without entries).
-        first_child: usize,
-        last_child: usize,
         /// The blank lines that close it in the canonical layout (1, plus those of its last
         /// entry if that is a group).
-        closing: usize,
+        closing: Small,
     },
 }
 
-/// A group without entries, closed by no blank line yet.
-const EMPTY_GROUP: Kind = Kind::Group {
-    first_child: NONE,
-    last_child: NONE,
-    closing: 0,
-};
+/// A group of the file, as the edit of its parent found it.
+struct GroupAt {
+    /// The line of its header ([`NONE`] for the top level).
+    line: usize,
+    /// The indentation of its header in characters.
+    indent: usize,
+    /// How many groups (not the top level) end with it: it is their last entry, directly or
+    /// through their last entries.
+    ending: usize,
+}
 
-/// The original text read as lines and a tree of entries.
-struct FileTree<'a> {
+impl GroupAt {
+    /// The file's top level.
+    const TOP: GroupAt = GroupAt {
+        line: NONE,
+        indent: 0,
+        ending: 0,
+    };
+
+    fn is_top(&self) -> bool {
+        self.line == NONE
+    }
+}
+
+/// Where a group of the file ends: found once for every group by [`FileLines::read`], so that
+/// reading a group's entries skips its sub-groups' lines (12 bytes a group).
+struct Span {
+    /// The line of the group's header.
+    line: Small,
+    /// The last line that is neither blank nor a comment, of the group and all it contains.
+    last_line: Small,
+    /// The blank lines that close it in the canonical layout (1, plus those of its last entry
+    /// if that is a group).
+    closing: Small,
+}
+
+/// A group open while the file is read.
+struct Open {
+    /// Its row in the spans.
+    span: usize,
+    indent: usize,
+    /// The closing blank lines of its last entry so far (0 for a setting, or a group still
+    /// open).
+    last_closing: Small,
+}
+
+/// Closes the open groups indented at least `indent`: their closing blank lines are known, and
+/// their last line is their parent's too.
+fn close_to(open: &mut Vec<Open>, spans: &mut [Span], indent: usize) {
+    while let Some(top) = open.last() {
+        if top.indent < indent {
+            break;
+        }
+        let closing = top.last_closing.saturating_add(1);
+        let span = top.span;
+        open.pop();
+        let last_line = spans.get_mut(span).map_or(0, |span| {
+            span.closing = closing;
+            span.last_line
+        });
+        if let Some(parent) = open.last_mut() {
+            parent.last_closing = closing;
+            if let Some(parent) = spans.get_mut(parent.span) {
+                parent.last_line = parent.last_line.max(last_line);
+            }
+        }
+    }
+}
+
+/// The original text read as lines.
+struct FileLines<'a> {
     text: &'a str,
     lines: Vec<Line>,
-    nodes: Vec<Node<'a>>,
+    /// What each line is (as many as `lines`).
+    kinds: Vec<LineKind>,
+    /// Every group, in file order.
+    spans: Vec<Span>,
     /// Whether every line is blank (white space only).
     blank: bool,
 }
 
-/// The entries of a group, in file order.
-struct Children<'t, 'a> {
-    tree: &'t FileTree<'a>,
-    next: usize,
-}
-
-impl Iterator for Children<'_, '_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        let id = self.next;
-        let node = self.tree.nodes.get(id)?;
-        self.next = node.next_sibling;
-        Some(id)
-    }
-}
-
-impl<'a> FileTree<'a> {
-    /// Reads `text` as [`parse`](crate::file_format::parse) does, keeping where everything is.
+impl<'a> FileLines<'a> {
+    /// Reads `text` as [`parse`](crate::file_format::parse) does (the same errors), keeping
+    /// where its lines are, what they are, and where its groups end.
     ///
-    /// The line and entry tables are sized exactly before they are filled (they are the size of
-    /// the file several times over: a vector grown by doubling would hold up to twice that).
+    /// The line tables are sized exactly before they are filled.
     fn read(text: &'a str, path: &Path) -> Result<Self, ParseError> {
         let newlines = text.bytes().filter(|&byte| byte == b'\n').count();
         let mut lines = Vec::with_capacity(newlines + 1);
-        // Lines that hold something other than white space and a comment: entries, or errors.
-        let mut entries = 0;
         let mut start = 0;
         while start < text.len() {
-            let rest = text.get(start..).unwrap_or_default();
-            let (length, next) = match rest.find('\n') {
-                Some(at) => {
-                    let line = rest.get(..at).unwrap_or_default();
-                    (
-                        line.strip_suffix('\r').unwrap_or(line).len(),
-                        start + at + 1,
-                    )
-                }
-                None => (rest.len(), text.len()),
-            };
-            let line = Line {
-                start,
-                end: start + length,
-            };
-            if matches!(line.shape(text), Shape::Entry) {
-                entries += 1;
-            }
+            let (line, next) = Line::at(text, start);
             lines.push(line);
             start = next;
         }
-        let mut nodes = Vec::with_capacity(entries + 1);
-        nodes.push(Node {
-            name: Cow::Borrowed(""),
-            line: NONE,
-            indent: 0,
-            kind: EMPTY_GROUP,
-            next_sibling: NONE,
-            last_line: 0,
-            parent: ROOT,
-        });
-        let mut tree = FileTree {
-            text,
-            lines,
-            nodes,
-            blank: true,
-        };
+        let mut kinds = Vec::with_capacity(lines.len());
+        let mut blank = true;
+        let mut spans: Vec<Span> = Vec::new();
         // The open groups, innermost last (the top level is always open and not listed).
-        let mut open: Vec<usize> = Vec::new();
-        for index in 0..tree.lines.len() {
-            let raw = tree.lines.get(index).map_or("", |line| line.text(text));
+        let mut open: Vec<Open> = Vec::new();
+        for (index, line) in lines.iter().enumerate() {
+            let raw = line.text(text);
             match classify(raw) {
-                Ok(Classified::Blank) => {}
-                Ok(Classified::Comment) => tree.blank = false,
-                Ok(Classified::Entry(mut node)) => {
-                    tree.blank = false;
-                    tree.close_to(&mut open, node.indent);
-                    let parent = open.last().copied().unwrap_or(ROOT);
-                    let id = tree.nodes.len();
-                    node.line = index;
-                    node.last_line = index;
-                    node.parent = parent;
-                    let is_group = node.is_group();
-                    tree.nodes.push(node);
-                    let previous = tree.nodes.get(parent).and_then(Node::last_child);
-                    if let Some(previous) = previous.and_then(|at| tree.nodes.get_mut(at)) {
-                        previous.next_sibling = id;
-                    }
-                    if let Some(parent) = tree.nodes.get_mut(parent) {
-                        // The parent is an open group: the top level, or a group header.
-                        if let Kind::Group {
-                            first_child,
-                            last_child,
-                            ..
-                        } = &mut parent.kind
-                        {
-                            if *first_child == NONE {
-                                *first_child = id;
-                            }
-                            *last_child = id;
+                Ok(Classified::Blank) => kinds.push(LineKind::OTHER),
+                Ok(Classified::Comment) => {
+                    blank = false;
+                    kinds.push(LineKind::OTHER);
+                }
+                Ok(Classified::Entry(entry)) => {
+                    blank = false;
+                    let is_group = entry.is_group();
+                    let indent = entry.indent as usize;
+                    kinds.push(LineKind::entry(indent, is_group));
+                    close_to(&mut open, &mut spans, indent);
+                    if let Some(parent) = open.last_mut() {
+                        parent.last_closing = 0;
+                        if let Some(span) = spans.get_mut(parent.span) {
+                            span.last_line = small(index);
                         }
-                        parent.last_line = index;
                     }
                     if is_group {
-                        open.push(id);
+                        open.push(Open {
+                            span: spans.len(),
+                            indent,
+                            last_closing: 0,
+                        });
+                        spans.push(Span {
+                            line: small(index),
+                            last_line: small(index),
+                            closing: 0,
+                        });
                     }
                 }
                 Err((kind, at)) => {
@@ -477,54 +571,86 @@ impl<'a> FileTree<'a> {
                 }
             }
         }
-        tree.close_to(&mut open, 0);
-        Ok(tree)
+        close_to(&mut open, &mut spans, 0);
+        Ok(FileLines {
+            text,
+            lines,
+            kinds,
+            spans,
+            blank,
+        })
     }
 
-    /// Closes the open groups indented at least `indent`: their closing blank lines are known,
-    /// and their last line is their parent's too.
-    fn close_to(&mut self, open: &mut Vec<usize>, indent: usize) {
-        while let Some(&id) = open.last() {
-            if self.nodes.get(id).is_none_or(|node| node.indent < indent) {
+    /// The entries of `group`, read again from its lines into `entries` (cleared first): the
+    /// lines after its header up to the first entry indented no more than it, skipping the
+    /// lines of its sub-groups ([`Span`]): each line is visited by the group it is directly in.
+    ///
+    /// The text was read once without errors ([`read`](Self::read)); an error here would be
+    /// the same one.
+    fn read_group(
+        &self,
+        group: &GroupAt,
+        entries: &mut Vec<Entry<'a>>,
+        path: &Path,
+    ) -> Result<(), ParseError> {
+        entries.clear();
+        let mut index = if group.is_top() { 0 } else { group.line + 1 };
+        while index < self.lines.len() {
+            let Some((kept, is_group)) = self.kinds.get(index).and_then(|kind| kind.entry_parts())
+            else {
+                index += 1;
+                continue;
+            };
+            let raw = self.line_text(index);
+            let indent = if kept < LineKind::WIDE {
+                kept
+            } else {
+                file_format::indentation(raw).0
+            };
+            if !group.is_top() && indent <= group.indent {
                 break;
             }
-            open.pop();
-            let last_child_closing = self
-                .nodes
-                .get(id)
-                .and_then(Node::last_child)
-                .and_then(|child| self.nodes.get(child))
-                .map_or(0, |child| match child.kind {
-                    Kind::Group { closing, .. } => closing,
-                    Kind::Setting { .. } => 0,
-                });
-            let last_line = self.nodes.get(id).map_or(0, |node| node.last_line);
-            if let Some(Kind::Group { closing, .. }) =
-                self.nodes.get_mut(id).map(|node| &mut node.kind)
-            {
-                *closing = 1 + last_child_closing;
+            let mut entry = match classify(raw) {
+                Ok(Classified::Entry(entry)) => entry,
+                Ok(_) => {
+                    index += 1;
+                    continue;
+                }
+                Err((kind, at)) => {
+                    return Err(ParseError {
+                        path: path.to_path_buf(),
+                        line: index + 1,
+                        column: file_format::column_at(raw, at),
+                        kind,
+                    })
+                }
+            };
+            entry.line = small(index);
+            entry.last_line = small(index);
+            if is_group {
+                let span = self
+                    .spans
+                    .binary_search_by_key(&small(index), |span| span.line)
+                    .ok()
+                    .and_then(|at| self.spans.get(at));
+                if let Some(span) = span {
+                    entry.last_line = span.last_line;
+                    entry.kind = Kind::Group {
+                        closing: span.closing,
+                    };
+                }
             }
-            let parent = open.last().copied().unwrap_or(ROOT);
-            if let Some(parent) = self.nodes.get_mut(parent) {
-                parent.last_line = parent.last_line.max(last_line);
-            }
+            index = (entry.last_line as usize).max(index) + 1;
+            entries.push(entry);
         }
+        Ok(())
     }
 
-    /// The entries of the group `id`, in file order.
-    fn children(&self, id: usize) -> Children<'_, 'a> {
-        Children {
-            tree: self,
-            next: match self.nodes.get(id).map(|node| &node.kind) {
-                Some(Kind::Group { first_child, .. }) => *first_child,
-                _ => NONE,
-            },
-        }
-    }
-
-    fn node(&self, id: usize) -> &Node<'a> {
-        // Ids come from this tree only.
-        &self.nodes[id]
+    /// The text of line `index` without its line ending.
+    fn line_text(&self, index: usize) -> &'a str {
+        self.lines
+            .get(index)
+            .map_or("", |line| line.text(self.text))
     }
 
     fn is_blank(&self, index: usize) -> bool {
@@ -536,39 +662,38 @@ impl<'a> FileTree<'a> {
     /// The line after an entry: after its last line and, for a group, the comment lines after
     /// its contents that are indented more than its header (blank lines may come between) and
     /// the blank lines that close it.
-    fn end_of(&self, id: usize) -> usize {
-        self.end_with_closing(id, false)
+    fn end_of(&self, entry: &Entry<'_>) -> usize {
+        self.end_with_closing(entry, None)
     }
 
-    /// Like [`end_of`](Self::end_of), for removing the entry: of the blank lines after it, it
-    /// takes none that the groups ending with it need (one each), so that their separation
-    /// from what follows stays.
-    fn removal_end(&self, id: usize) -> usize {
-        self.end_with_closing(id, true)
+    /// Like [`end_of`](Self::end_of), for removing the entry, which `ending` groups end with
+    /// (see [`GroupAt::ending`]): of the blank lines after it, it takes none that these groups
+    /// need (one each), so that their separation from what follows stays.
+    fn removal_end(&self, entry: &Entry<'_>, ending: usize) -> usize {
+        self.end_with_closing(entry, Some(ending))
     }
 
-    fn end_with_closing(&self, id: usize, spare_enclosing: bool) -> usize {
-        let node = self.node(id);
-        let mut end = node.last_line + 1;
-        if let Kind::Group { closing, .. } = node.kind {
+    fn end_with_closing(&self, entry: &Entry<'_>, spare: Option<usize>) -> usize {
+        let mut end = entry.last_line as usize + 1;
+        if let Kind::Group { closing, .. } = entry.kind {
             let mut scan = end;
             while let Some(line) = self.lines.get(scan) {
                 match line.shape(self.text) {
                     Shape::Blank => scan += 1,
-                    Shape::Comment { indent } if indent > node.indent => {
+                    Shape::Comment { indent } if indent > entry.indent as usize => {
                         scan += 1;
                         end = scan;
                     }
                     _ => break,
                 }
             }
-            let mut closing = closing;
-            if spare_enclosing {
+            let mut closing = closing as usize;
+            if let Some(ending) = spare {
                 let mut available = 0;
                 while self.is_blank(end + available) {
                     available += 1;
                 }
-                closing = closing.min(available.saturating_sub(self.groups_ending_with(id)));
+                closing = closing.min(available.saturating_sub(ending));
             }
             while closing > 0 && self.is_blank(end) {
                 end += 1;
@@ -578,44 +703,24 @@ impl<'a> FileTree<'a> {
         end
     }
 
-    /// How many groups (not the top level) have `id` as their last entry, directly or through
-    /// their last entries.
-    fn groups_ending_with(&self, mut id: usize) -> usize {
-        let mut count = 0;
-        loop {
-            let parent = self.node(id).parent;
-            if parent == ROOT || self.node(parent).last_child() != Some(id) {
-                return count;
-            }
-            count += 1;
-            id = parent;
-        }
-    }
-
     /// The first line of an entry's block: its own line, or the first of the comment lines
     /// directly above it that are indented no more than it.
-    fn start_of(&self, id: usize) -> usize {
-        let node = self.node(id);
-        let mut start = node.line().unwrap_or(0);
+    fn start_of(&self, entry: &Entry<'_>) -> usize {
+        let mut start = entry.line as usize;
         while let Some(above) = start.checked_sub(1) {
             match self.lines.get(above).map(|line| line.shape(self.text)) {
-                Some(Shape::Comment { indent }) if indent <= node.indent => start = above,
+                Some(Shape::Comment { indent }) if indent <= entry.indent as usize => start = above,
                 _ => break,
             }
         }
         start
     }
 
-    /// The indentation of an entry's line, as written (none for the top level).
-    fn indentation_of(&self, id: usize) -> &'a str {
-        self.node(id)
-            .line()
-            .and_then(|line| self.lines.get(line))
-            .map_or("", |line| {
-                let text = line.text(self.text);
-                let (_, length) = file_format::indentation(text);
-                text.get(..length).unwrap_or_default()
-            })
+    /// The indentation of line `line`, as written (none for [`NONE`]).
+    fn indentation_of(&self, line: usize) -> &'a str {
+        let text = self.line_text(line);
+        let (_, length) = file_format::indentation(text);
+        text.get(..length).unwrap_or_default()
     }
 }
 
@@ -623,7 +728,7 @@ impl<'a> FileTree<'a> {
 enum Classified<'a> {
     Blank,
     Comment,
-    Entry(Node<'a>),
+    Entry(Entry<'a>),
 }
 
 /// Reads one line as the parser does (`TreeBuilder::line` in `file_format`), keeping where its
@@ -654,32 +759,30 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
         if !rest_empty {
             return Err((ParseErrorKind::UnexpectedAfterColon, found));
         }
-        EMPTY_GROUP
+        Kind::Group { closing: 0 }
     } else if rest_empty {
         Kind::Setting {
             nothing: true,
-            equals,
-            start: equals + 1,
-            end: equals + 1,
+            equals: small(equals),
+            start: small(equals + 1),
+            end: small(equals + 1),
         }
     } else {
         // `value_end` reads the value's tokens as `read_value` does, with the same errors,
         // without building the value.
         Kind::Setting {
             nothing: false,
-            equals,
-            start: at,
-            end: value_end(line, at)?,
+            equals: small(equals),
+            start: small(at),
+            end: small(value_end(line, at)?),
         }
     };
-    Ok(Classified::Entry(Node {
+    Ok(Classified::Entry(Entry {
         name,
-        line: NONE,
-        indent,
+        line: SMALL_NONE,
+        indent: small(indent),
         kind,
-        next_sibling: NONE,
         last_line: 0,
-        parent: ROOT,
     }))
 }
 
@@ -737,18 +840,16 @@ fn canonical_key(is_group: bool, name: &str) -> (bool, &str) {
 /// Buffers that [`edit_group`] uses for every group, allocated once for the whole file. Indexed
 /// by the position of an entry in its group (file order) unless said otherwise.
 #[derive(Default)]
-struct Scratch<'f, 'd> {
-    /// The group's entries (node ids).
-    children: Vec<usize>,
-    /// Name and position of every entry, sorted by name, the later entries of a name first.
-    order: Vec<(&'f str, usize)>,
+struct Scratch<'d> {
+    /// The positions of the entries, sorted by name, the later entries of a name first.
+    order: Vec<usize>,
     /// The entry that counts for the name of each entry: the last one of that name.
     counted: Vec<usize>,
     /// For an entry that counts: the document's value of its name.
     found: Vec<Option<&'d Value>>,
     /// For an entry that counts: whether its name stays.
     stays: Vec<bool>,
-    /// The entries that stay (node ids), in file order.
+    /// The entries that stay (positions), in file order.
     kept: Vec<usize>,
     /// The entries of the document that the file does not have yet, in name order.
     new: Vec<(&'d str, &'d Value)>,
@@ -756,37 +857,41 @@ struct Scratch<'f, 'd> {
     value: String,
 }
 
-/// Edits the group `group` of the file into `data`, pushing its kept sub-groups for later.
+/// Edits the group `group` of the file, whose entries are `entries` (in file order), into
+/// `data`, pushing its kept sub-groups for later.
 ///
 /// The group's entries, sorted by name once (not at all when they are in name order already,
 /// as written by sipcfg or the reference), are walked side by side with the document's, which
 /// are in name order: no look-up by name, which for a group of very many entries (a file's
 /// accounts) would cost a binary search for each of them, several times over.
-fn edit_group<'f, 'd>(
-    file: &'f FileTree<'_>,
+#[allow(clippy::too_many_arguments)]
+fn edit_group<'d>(
+    file: &FileLines<'_>,
+    entries: &[Entry<'_>],
     edits: &mut Edits,
-    group: usize,
+    group: &GroupAt,
     data: &'d Data,
     depth: usize,
-    stack: &mut Vec<(usize, &'d Data, usize)>,
-    scratch: &mut Scratch<'f, 'd>,
+    stack: &mut Vec<(GroupAt, &'d Data, usize)>,
+    scratch: &mut Scratch<'d>,
 ) -> Result<(), WriteError> {
-    let node = file.node(group);
-    scratch.children.clear();
-    scratch.children.extend(file.children(group));
-    let count = scratch.children.len();
+    let count = entries.len();
+    let name_of = |at: usize| entries.get(at).map_or("", |entry| entry.name.as_ref());
+    // How many groups end with the entry at `at` (see `GroupAt::ending`): its group's, plus
+    // the group itself, if it is the group's last entry.
+    let ending_of = |at: usize| {
+        if !group.is_top() && at + 1 == count {
+            group.ending + 1
+        } else {
+            0
+        }
+    };
     scratch.order.clear();
-    scratch.order.extend(
-        scratch
-            .children
-            .iter()
-            .enumerate()
-            .map(|(at, &child)| (file.node(child).name.as_ref(), at)),
-    );
-    if !scratch.order.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+    scratch.order.extend(0..count);
+    if !(1..count).all(|at| name_of(at - 1) < name_of(at)) {
         scratch
             .order
-            .sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+            .sort_unstable_by(|&a, &b| name_of(a).cmp(name_of(b)).then(b.cmp(&a)));
     }
     // The entry that counts for each name (the first of its run: the last in the file), and
     // the document's value of that name.
@@ -794,9 +899,10 @@ fn edit_group<'f, 'd>(
     scratch.counted.resize(count, 0);
     scratch.found.clear();
     scratch.found.resize(count, None);
-    let mut entries = data.iter().peekable();
+    let mut values = data.iter().peekable();
     let mut run: Option<(&str, usize)> = None;
-    for &(name, at) in &scratch.order {
+    for &at in &scratch.order {
+        let name = name_of(at);
         if let Some((_, counted)) = run.filter(|(run_name, _)| *run_name == name) {
             if let Some(slot) = scratch.counted.get_mut(at) {
                 *slot = counted;
@@ -807,12 +913,9 @@ fn edit_group<'f, 'd>(
         if let Some(slot) = scratch.counted.get_mut(at) {
             *slot = at;
         }
-        while entries
-            .next_if(|(entry, _)| entry.as_str() < name)
-            .is_some()
-        {}
+        while values.next_if(|(entry, _)| entry.as_str() < name).is_some() {}
         if let Some(slot) = scratch.found.get_mut(at) {
-            *slot = entries
+            *slot = values
                 .peek()
                 .filter(|(entry, _)| entry.as_str() == name)
                 .map(|&(_, value)| value);
@@ -825,13 +928,17 @@ fn edit_group<'f, 'd>(
         if scratch.counted.get(at) != Some(&at) {
             continue;
         }
-        let Some(&child) = scratch.children.get(at) else {
+        let Some(entry) = entries.get(at) else {
             continue;
         };
-        let entry = file.node(child);
         let stays = match (&entry.kind, scratch.found.get(at).copied().flatten()) {
             (Kind::Group { .. }, Some(Value::Group(sub))) => {
-                stack.push((child, sub, depth + 1));
+                let sub_group = GroupAt {
+                    line: entry.line as usize,
+                    indent: entry.indent as usize,
+                    ending: ending_of(at),
+                };
+                stack.push((sub_group, sub, depth + 1));
                 true
             }
             (Kind::Setting { .. }, Some(Value::Group(_))) | (_, None) => false,
@@ -844,25 +951,21 @@ fn edit_group<'f, 'd>(
                 },
                 Some(new_value),
             ) => {
-                let text = entry
-                    .line()
-                    .and_then(|line| file.lines.get(line))
-                    .map_or("", |line| line.text(file.text));
-                if !value_unchanged(text, *nothing, *start, *end, new_value, &mut scratch.value) {
+                let line = entry.line as usize;
+                let text = file.line_text(line);
+                let (equals, start, end) = (*equals as usize, *start as usize, *end as usize);
+                if !value_unchanged(text, *nothing, start, end, new_value, &mut scratch.value) {
                     // The old value is read again from its line (it was read once already, so
                     // this cannot fail): the table keeps where values are, not a second
                     // document.
                     let value = if *nothing {
                         Value::Nothing
                     } else {
-                        file_format::read_value(text, *start).unwrap_or(Value::Nothing)
+                        file_format::read_value(text, start).unwrap_or(Value::Nothing)
                     };
                     if value != *new_value {
-                        let replaced =
-                            replace_value(text, &value, new_value, *equals, *start, *end);
-                        if let Some(line) = entry.line() {
-                            edits.replaced.push((line, replaced));
-                        }
+                        let replaced = replace_value(text, &value, new_value, equals, start, end);
+                        edits.replaced.push((line, replaced));
                     }
                 }
                 true
@@ -875,12 +978,12 @@ fn edit_group<'f, 'd>(
     }
     // Every entry of a name that goes (or changes kind) goes, the ignored earlier ones too.
     scratch.kept.clear();
-    for (at, &child) in scratch.children.iter().enumerate() {
+    for (at, entry) in entries.iter().enumerate() {
         let counted = scratch.counted.get(at).copied().unwrap_or(at);
         if scratch.stays.get(counted).copied().unwrap_or(false) {
-            scratch.kept.push(child);
+            scratch.kept.push(at);
         } else {
-            let (start, end) = (file.start_of(child), file.removal_end(child));
+            let (start, end) = (file.start_of(entry), file.removal_end(entry, ending_of(at)));
             for deleted in edits.deleted.iter_mut().take(end).skip(start) {
                 *deleted = true;
             }
@@ -892,9 +995,9 @@ fn edit_group<'f, 'd>(
     let mut staying = scratch
         .order
         .iter()
-        .filter(|&&(_, at)| counted.get(at) == Some(&at))
-        .filter(|&&(_, at)| scratch.stays.get(at).copied().unwrap_or(false))
-        .map(|&(name, _)| name)
+        .filter(|&&at| counted.get(at) == Some(&at))
+        .filter(|&&at| scratch.stays.get(at).copied().unwrap_or(false))
+        .map(|&at| name_of(at))
         .peekable();
     for (name, value) in data {
         let name = name.as_str();
@@ -904,6 +1007,7 @@ fn edit_group<'f, 'd>(
         }
     }
     let kept = &scratch.kept;
+    let kept_entry = |at: usize| kept.get(at).and_then(|&position| entries.get(position));
     // New entries, in canonical order; each goes before the first kept entry sorting after it.
     let settings = scratch
         .new
@@ -916,8 +1020,7 @@ fn edit_group<'f, 'd>(
     let mut next = 0;
     for &(name, value) in settings.chain(groups) {
         let key = canonical_key(value.as_group().is_some(), name);
-        while let Some(&entry) = kept.get(next) {
-            let entry = file.node(entry);
+        while let Some(entry) = kept_entry(next) {
             if canonical_key(entry.is_group(), &entry.name) > key {
                 break;
             }
@@ -926,25 +1029,28 @@ fn edit_group<'f, 'd>(
         let is_group = value.as_group().is_some();
         let previous = next
             .checked_sub(1)
-            .and_then(|previous| kept.get(previous))
-            .copied()
-            .filter(|&previous| file.node(previous).is_group() == is_group);
-        let (slot, indentation) = match (previous, kept.get(next)) {
-            (Some(after), _) => (file.end_of(after), file.indentation_of(after).to_owned()),
-            (None, Some(&before)) => (
-                file.start_of(before),
-                file.indentation_of(before).to_owned(),
+            .and_then(kept_entry)
+            .filter(|previous| previous.is_group() == is_group);
+        let (slot, indentation) = match (previous, kept_entry(next)) {
+            (Some(after), _) => (
+                file.end_of(after),
+                file.indentation_of(after.line as usize).to_owned(),
             ),
-            (None, None) => match node.last_child() {
-                Some(last) => (file.end_of(last), file.indentation_of(last).to_owned()),
-                None => match node.line() {
-                    Some(header) => {
-                        let mut indentation = file.indentation_of(group).to_owned();
-                        indentation.push_str("    ");
-                        (header + 1, indentation)
-                    }
-                    None => (file.lines.len(), String::new()),
-                },
+            (None, Some(before)) => (
+                file.start_of(before),
+                file.indentation_of(before.line as usize).to_owned(),
+            ),
+            (None, None) => match entries.last() {
+                Some(last) => (
+                    file.end_of(last),
+                    file.indentation_of(last.line as usize).to_owned(),
+                ),
+                None if group.is_top() => (file.lines.len(), String::new()),
+                None => {
+                    let mut indentation = file.indentation_of(group.line).to_owned();
+                    indentation.push_str("    ");
+                    (group.line + 1, indentation)
+                }
             },
         };
         let text = render_entry(name, value, &indentation, edits.newline)?;
@@ -1041,12 +1147,15 @@ fn render_entry(
 }
 
 impl Edits {
-    /// The edited text of `source`, read as `lines`.
-    fn apply(mut self, source: &str, lines: &[Line]) -> String {
+    /// The edited text of `source`, which has `count` lines (found again from the text, as
+    /// [`FileLines::read`] found them: the line table is freed before this text is built),
+    /// after `prefix`.
+    fn apply(mut self, prefix: &str, source: &str, count: usize) -> String {
         self.inserts
             .sort_by_key(|insert| (insert.slot, Reverse(insert.depth), insert.seq));
         // At most this long (replaced lines are counted twice): one allocation.
-        let size = source.len()
+        let size = prefix.len()
+            + source.len()
             + self.newline.len()
             + self
                 .inserts
@@ -1059,12 +1168,14 @@ impl Edits {
                 .map(|(_, text)| text.len())
                 .sum::<usize>();
         let mut out = String::with_capacity(size);
+        out.push_str(prefix);
         // Whether the last line written has no line ending yet (the file's last line).
         let mut unterminated = false;
         let mut inserts = self.inserts.iter().peekable();
         self.replaced.sort_unstable_by_key(|&(line, _)| line);
         let mut replaced = self.replaced.iter().peekable();
-        for slot in 0..=lines.len() {
+        let mut start = 0;
+        for slot in 0..=count {
             while let Some(insert) = inserts.next_if(|insert| insert.slot == slot) {
                 if unterminated {
                     out.push_str(self.newline);
@@ -1072,7 +1183,11 @@ impl Edits {
                 }
                 out.push_str(&insert.text);
             }
-            let Some(line) = lines.get(slot) else { break };
+            if slot == count || start >= source.len() {
+                break;
+            }
+            let (line, next) = Line::at(source, start);
+            start = next;
             let new_text = replaced.next_if(|&&(line, _)| line == slot);
             if self.deleted.get(slot).copied().unwrap_or(false) {
                 continue;
@@ -1085,7 +1200,7 @@ impl Edits {
             out.push_str(ending);
             unterminated = ending.is_empty();
         }
-        if out.is_empty() {
+        if out.len() == prefix.len() {
             out.push_str(self.newline);
         }
         out

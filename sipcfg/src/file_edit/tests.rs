@@ -694,8 +694,36 @@ fn a_removed_last_group_leaves_the_blank_line_its_parent_needs() {
 #[cfg(target_pointer_width = "64")]
 #[test]
 fn a_line_and_an_entry_of_the_tables_stay_small() {
-    assert_eq!(std::mem::size_of::<Line>(), 16);
-    assert_eq!(std::mem::size_of::<Node<'_>>(), 96);
+    // 100,000 accounts are 1.2 million lines and 900,000 entries in a hand-laid file.
+    // Every line has a row (and two bytes of `LineKind`); an entry has one only while its
+    // group is edited.
+    assert_eq!(std::mem::size_of::<Line>(), 8);
+    assert_eq!(std::mem::size_of::<LineKind>(), 2);
+    assert_eq!(std::mem::size_of::<Entry<'_>>(), 56);
+    assert_eq!(small(NONE), SMALL_NONE);
+    assert_eq!(small(12), 12);
+    // An entry's indentation is kept up to `WIDE` (measured again beyond).
+    assert_eq!(LineKind::entry(7, true).entry_parts(), Some((7, true)));
+    assert_eq!(LineKind::entry(0, false).entry_parts(), Some((0, false)));
+    let wide = LineKind::entry(LineKind::WIDE + 5, false).entry_parts();
+    assert_eq!(wide, Some((LineKind::WIDE, false)));
+    assert_eq!(LineKind::OTHER.entry_parts(), None);
+}
+
+/// Entries indented more than the line-kind table keeps are nested as the whole-file edit does.
+#[test]
+fn very_deep_indentation_is_measured_again() {
+    let deep = " ".repeat(LineKind::WIDE + 3);
+    let deeper = " ".repeat(LineKind::WIDE + 9);
+    let text = format!("g:\n{deep}h:\n{deeper}a = 1\n{deep}b = 2\n{deeper}c = 3\nz = 1\n");
+    let old = p(&text);
+    let mut new = old.clone();
+    group(&mut new, &["g", "h"]).insert("a", "2");
+    group(&mut new, &["g"]).remove("c");
+    group(&mut new, &["g"]).insert("d", "4");
+    let (edited, expected) = both(&text, &new);
+    assert_eq!(edited, expected);
+    assert_eq!(p(&edited.unwrap()), new);
 }
 
 /// Entries out of name order, repeated names and a group of many entries: the side-by-side walk
@@ -740,4 +768,222 @@ fn many_entries_out_of_order_are_edited_like_few() {
         text.lines().count() - 4 + 3,
         "{edited}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the whole-file edit (`oracle.rs`): the same bytes, the same errors
+// ---------------------------------------------------------------------------------------------
+
+/// The edit of `text` into `new` by this module and by the whole-file edit it replaced.
+fn both(text: &str, new: &Data) -> (Result<String, EditError>, Result<String, EditError>) {
+    (edit(text, path(), new), oracle::edit(text, path(), new))
+}
+
+/// Lines for random texts: entries, comments, blank lines, errors, each indented at random.
+fn random_line() -> impl Strategy<Value = String> {
+    let body = proptest::sample::select(vec![
+        "a = 1",
+        "b = x, y",
+        "c =",
+        "g:",
+        "h:",
+        "g:  # a group",
+        "'x y' = 2",
+        "a = 'quoted'  # c",
+        "# comment",
+        "#",
+        "",
+        "   ",
+        "\u{1f}",
+        "b = \"unterminated",
+        "c: x",
+        "= 3",
+        "no separator",
+        "a = ,",
+        "h = 1,",
+    ]);
+    let indent = proptest::sample::select(vec!["", " ", "  ", "    ", "\t", "        ", "\t "]);
+    (indent, body).prop_map(|(indent, body)| format!("{indent}{body}"))
+}
+
+/// A text of random lines, with `\n` or `\r\n` endings, the last one maybe without.
+fn random_text() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(random_line(), 0..24),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, crlf, unterminated)| {
+            let newline = if crlf { "\r\n" } else { "\n" };
+            let mut text = lines.join(newline);
+            if !unterminated && !lines.is_empty() {
+                text.push_str(newline);
+            }
+            text
+        })
+}
+
+/// `old` changed a little by `other`: some of its entries replaced or added, one removed, at
+/// the top level and in its first group, so that most of the file stays.
+fn near(old: &Data, other: &Data) -> Data {
+    let mut near = old.clone();
+    for (name, value) in other.iter().take(2) {
+        near.insert(name.as_str(), value.clone());
+    }
+    if let Some(first) = old.iter().next().map(|(name, _)| name.to_string()) {
+        if other.iter().count().is_multiple_of(2) {
+            near.remove(&first);
+        }
+    }
+    let first_group = near
+        .iter()
+        .find(|(_, value)| value.as_group().is_some())
+        .map(|(name, _)| name.to_string());
+    if let Some(name) = first_group {
+        if let Some(group) = near.group_mut(&name) {
+            for (sub, value) in other.iter().skip(2).take(2) {
+                group.insert(sub.as_str(), value.clone());
+            }
+            if let Some(last) = group.iter().next_back().map(|(sub, _)| sub.to_string()) {
+                group.remove(&last);
+            }
+        }
+    }
+    near
+}
+
+/// `old` without the last entry (by name) of its deepest group reached through each group's
+/// last sub-group (by name): a removal at the end of nested groups, where the blank lines that
+/// close them matter.
+fn without_deepest_last(old: &Data) -> Data {
+    let mut path: Vec<String> = Vec::new();
+    let mut at = old;
+    while let Some((name, sub)) = at
+        .iter()
+        .filter_map(|(name, value)| value.as_group().map(|sub| (name, sub)))
+        .next_back()
+        .filter(|(_, sub)| !sub.is_empty())
+    {
+        path.push(name.to_string());
+        at = sub;
+    }
+    let mut new = old.clone();
+    let names: Vec<&str> = path.iter().map(String::as_str).collect();
+    let deepest = group(&mut new, &names);
+    if let Some(last) = deepest.iter().next_back().map(|(name, _)| name.to_string()) {
+        deepest.remove(&last);
+    }
+    new
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1024)
+    ))]
+
+    #[test]
+    fn hand_written_text_is_edited_as_the_whole_file_edit_does(
+        old in data(),
+        new in data(),
+        mut layout in layout(),
+    ) {
+        let text = hand_written(&old, &mut layout);
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        for target in [&new, &old, &near(&old, &new), &without_deepest_last(&old)] {
+            let (edited, expected) = both(body, target);
+            prop_assert_eq!(edited, expected, "{:?} into {:?}", body, target);
+        }
+    }
+
+    #[test]
+    fn canonical_text_is_edited_as_the_whole_file_edit_does(old in data(), new in data()) {
+        let written = write(&old).unwrap();
+        let (edited, expected) = both(&written, &new);
+        prop_assert_eq!(edited, expected);
+        let (edited, expected) = both(&written, &near(&old, &new));
+        prop_assert_eq!(edited, expected);
+        let (edited, expected) = both(&written, &without_deepest_last(&old));
+        prop_assert_eq!(edited, expected);
+    }
+
+    /// Random lines: odd nesting and indentation, CRLF, errors (the same error and position).
+    #[test]
+    fn random_lines_are_edited_as_the_whole_file_edit_does(text in random_text(), new in data()) {
+        let old = parse(&text, path()).ok();
+        let (edited, expected) = both(&text, &new);
+        prop_assert_eq!(edited, expected, "{:?}", text);
+        if let Some(old) = old {
+            for target in [&old, &near(&old, &new), &without_deepest_last(&old)] {
+                let (edited, expected) = both(&text, target);
+                prop_assert_eq!(edited, expected, "{:?} into {:?}", text, target);
+            }
+        }
+    }
+}
+
+/// The unit cases' texts, and a large group, edited by both.
+#[test]
+fn known_texts_are_edited_as_the_whole_file_edit_does() {
+    let mut accounts = String::from("\u{feff}# accounts\r\nAccounts:\r\n");
+    for n in (0..200).rev() {
+        accounts.push_str(&format!(
+            "    # user {n}\r\n    user{n}@example.com:\r\n        enabled = true\r\n        \
+             sip:\r\n          outbound_proxy = p{n}\r\n\r\n        display_name = U{n}\r\n\r\n"
+        ));
+    }
+    accounts.push_str("    user7@example.com:\r\n        enabled = false\r\n");
+    let texts = [COMMENTED, &accounts];
+    for text in texts {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let old = p(body);
+        let mut changes: Vec<Data> = vec![old.clone(), Data::new()];
+        let mut changed = old.clone();
+        if let Some(accounts) = changed.group_mut("Accounts") {
+            let names: Vec<String> = accounts.iter().map(|(name, _)| name.to_string()).collect();
+            for (index, name) in names.iter().enumerate() {
+                match index % 5 {
+                    0 => {
+                        accounts.remove(name);
+                    }
+                    1 => {
+                        if let Some(account) = accounts.group_mut(name) {
+                            account.insert("display_name", "Changed");
+                            account.remove("sip");
+                            account.insert("auth", Data::from_iter([("username", "u")]));
+                        }
+                    }
+                    2 => {
+                        accounts.insert(name.as_str(), "now a setting");
+                    }
+                    3 => {
+                        if let Some(account) = accounts.group_mut(name) {
+                            account.remove("enabled");
+                            account.remove("display_name");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            accounts.insert("new@example.com", Data::from_iter([("enabled", "true")]));
+        }
+        changed.insert("default_account", "new@example.com");
+        changes.push(changed);
+        for new in &changes {
+            let (edited, expected) = both(body, new);
+            assert_eq!(edited, expected, "{body:?}");
+            assert_eq!(p(&edited.unwrap()), *new);
+        }
+    }
+}
+
+/// A group removed at the end of two enclosing groups spares one blank line for each (they
+/// were found through the whole file's tree, and are now passed down group by group).
+#[test]
+fn a_removed_group_at_the_end_of_nested_groups_spares_their_blank_lines() {
+    let text = "a:\n  b:\n    c:\n      d = 1\n\n\nz = 1\n";
+    let mut new = p(text);
+    group(&mut new, &["a", "b"]).remove("c");
+    let (edited, expected) = both(text, &new);
+    assert_eq!(edited, expected);
+    assert_eq!(edited.unwrap(), "a:\n  b:\n\n\nz = 1\n");
 }
