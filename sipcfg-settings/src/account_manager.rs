@@ -1,6 +1,7 @@
 //! [`AccountManager`]: every account in one place, and the default account.
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use sipcfg::{
@@ -48,6 +49,17 @@ impl AnyAccount {
     pub fn is_bonjour(&self) -> bool {
         matches!(self, AnyAccount::Bonjour(_))
     }
+}
+
+/// What [`AccountManager::summaries`] tells of an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// The account's id (its SIP address).
+    pub id: String,
+    /// Whether the account is enabled.
+    pub enabled: bool,
+    /// Whether this is the Bonjour account.
+    pub bonjour: bool,
 }
 
 /// Loads every stored account and manages them: get, iterate, add, delete, and the default
@@ -98,6 +110,31 @@ impl AccountManager {
     /// reference: an account that is saved enabled becomes the default when there is none, and
     /// when the default account is saved disabled the first enabled account takes over.
     pub fn load(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
+        let accounts = Self::with_rule(manager)?;
+        // In one pass (a million accounts load in time proportional to their number).
+        Object::<Account>::get_or_create_many(manager, &accounts.account_ids()?)?;
+        Ok(accounts)
+    }
+
+    /// Opens the accounts of `manager` without loading the SIP accounts: each is loaded when
+    /// something asks for it ([`get`](Self::get), [`accounts`](Self::accounts), the default
+    /// account), so that a command that reads or changes a few of 100,000 accounts does not
+    /// keep an object for each. Everything else is as after [`load`](Self::load): every stored
+    /// account is checked now, and what loading it would report (`ManagerLoadFailed` for a
+    /// stored value that does not convert) is posted now, in the same order
+    /// ([`Object::check_stored`]); an account loaded later reports it again. The Bonjour
+    /// account is loaded, and the default account follows the `enabled` flags.
+    pub fn open(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
+        let accounts = Self::with_rule(manager)?;
+        Object::<Account>::check_stored(manager, &accounts.account_ids()?, |_| {
+            ControlFlow::Continue(())
+        })?;
+        Ok(accounts)
+    }
+
+    /// A manager of the accounts of `manager` with the `enabled` rule, and the Bonjour account
+    /// loaded.
+    fn with_rule(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
         let weak = manager.downgrade();
         let guard = manager.notifications().observe_scoped(
             NotificationFilter::new().name(NotificationName::SettingsObjectDidChange),
@@ -122,8 +159,6 @@ impl AccountManager {
             _enabled_rule: Some(Arc::new(guard)),
         };
         BonjourAccount::get(manager)?;
-        // In one pass (a million accounts load in time proportional to their number).
-        Object::<Account>::get_or_create_many(manager, &accounts.account_ids()?)?;
         Ok(accounts)
     }
 
@@ -245,6 +280,44 @@ impl AccountManager {
                 .collect();
         all.push(AnyAccount::Bonjour(BonjourAccount::get(&self.manager)?));
         Ok(all)
+    }
+
+    /// Every account's id, kind and `enabled` flag, in the order of
+    /// [`accounts`](Self::accounts) (the SIP accounts sorted by id, then the Bonjour account),
+    /// without loading the accounts that are not loaded: their stored entries are read as
+    /// loading would read them ([`Object::read_stored`]; a stored `enabled` that does not
+    /// convert is its default), a loaded account's flag is its current one.
+    pub fn summaries(&self) -> Result<Vec<AccountSummary>, ConfigurationError> {
+        let ids = self.account_ids()?;
+        let mut all = Vec::with_capacity(ids.len() + 1);
+        Object::<Account>::read_stored(&self.manager, &ids, &["enabled"], |account| {
+            all.push(AccountSummary {
+                id: account.id().to_owned(),
+                enabled: account.get::<bool>("enabled").unwrap_or_default(),
+                bonjour: false,
+            });
+            ControlFlow::Continue(())
+        })?;
+        let bonjour = BonjourAccount::get(&self.manager)?;
+        all.push(AccountSummary {
+            id: bonjour.id(),
+            enabled: bonjour.enabled(),
+            bonjour: true,
+        });
+        Ok(all)
+    }
+
+    /// Every account's id, in the order of [`accounts`](Self::accounts) (the SIP accounts
+    /// sorted by id, then `bonjour@local`), without loading any.
+    pub fn ids(&self) -> Result<Vec<String>, ConfigurationError> {
+        let mut ids = self.account_ids()?;
+        ids.push(BONJOUR_ID.to_owned());
+        Ok(ids)
+    }
+
+    /// Whether any SIP account exists (stored or saved).
+    pub fn has_sip_accounts(&self) -> Result<bool, ConfigurationError> {
+        Ok(!self.account_ids()?.is_empty())
     }
 
     /// Creates and saves a new account. The id must be a SIP address (`user@domain`) that no
@@ -448,11 +521,22 @@ impl AccountManager {
     /// The account that becomes the default when the default is deleted: the first enabled SIP
     /// account by id, else the Bonjour account if enabled, else none.
     pub fn fallback_default(&self) -> Result<Option<String>, ConfigurationError> {
-        Ok(self
-            .accounts()?
-            .into_iter()
-            .find(AnyAccount::enabled)
-            .map(|account| account.id()))
+        // Read as `accounts` would give them (loaded accounts as they are, the others as
+        // stored), without loading any: the first enabled account is often the first one.
+        let mut first = None;
+        let ids = self.account_ids()?;
+        Object::<Account>::read_stored(&self.manager, &ids, &["enabled"], |account| {
+            if account.get::<bool>("enabled").unwrap_or_default() {
+                first = Some(account.id().to_owned());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })?;
+        if first.is_some() {
+            return Ok(first);
+        }
+        let bonjour = BonjourAccount::get(&self.manager)?;
+        Ok(bonjour.enabled().then(|| bonjour.id()))
     }
 }
 

@@ -43,7 +43,7 @@ use sipcfg::backend::FileBackend;
 use sipcfg::{ConfigurationError, ConfigurationManager};
 
 pub use account::{Account, BonjourAccount, BONJOUR_ID};
-pub use account_manager::{AccountManager, AnyAccount};
+pub use account_manager::{AccountManager, AccountSummary, AnyAccount};
 pub use general::SIPSimpleSettings;
 
 /// The name of the configuration file inside a configuration directory.

@@ -82,7 +82,7 @@ pub use notification::{
 };
 pub use object::{
     GroupInfo, GroupRef, Object, ObjectCore, ObjectId, RawObject, SettingInfo, SettingsDeclaration,
-    SettingsGroup, SettingsObject, TextValue,
+    SettingsGroup, SettingsObject, StoredObject, TextValue,
 };
 pub use patch::{Patch, PatchValue};
 pub use setting_type::{

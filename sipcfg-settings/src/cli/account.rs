@@ -44,11 +44,16 @@ fn select(accounts: &AccountManager, arg: &str) -> Result<Vec<AnyAccount>, CliEr
     }
     // `sip:alice` selects as `alice` does; other URI schemes are refused.
     let arg = account_id(arg).map_err(CliError::from)?;
-    Ok(accounts
-        .accounts()?
-        .into_iter()
-        .filter(|account| account.id().contains(arg))
-        .collect())
+    // Only the accounts selected are loaded.
+    let mut selected = Vec::new();
+    for id in accounts.ids()? {
+        if id.contains(arg) {
+            if let Some(account) = accounts.get(&id)? {
+                selected.push(account);
+            }
+        }
+    }
+    Ok(selected)
 }
 
 /// The one account that `arg` selects; none or several is invalid input.
@@ -84,24 +89,25 @@ fn no_default_account() -> CliError {
 /// always exists) is not in use.
 fn no_accounts_configured(accounts: &AccountManager) -> Result<bool, CliError> {
     Ok(accounts
-        .accounts()?
+        .summaries()?
         .iter()
-        .all(|account| account.is_bonjour() && !account.enabled()))
+        .all(|account| account.bonjour && !account.enabled))
 }
 
 fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliError> {
     context.expect_args(0, 0, "sip-settings --account list")?;
     let default = accounts.default_account().map(|account| account.id());
-    let all = accounts.accounts()?;
+    // Read from the stored entries: listing loads no account.
+    let all = accounts.summaries()?;
     if context.args.json {
         let items: Vec<serde_json::Value> = all
             .iter()
             .map(|account| {
                 json!({
-                    "id": account.id(),
-                    "enabled": account.enabled(),
-                    "default": default.as_deref() == Some(account.id().as_str()),
-                    "kind": if account.is_bonjour() { "bonjour" } else { "sip" },
+                    "id": account.id,
+                    "enabled": account.enabled,
+                    "default": default.as_deref() == Some(account.id.as_str()),
+                    "kind": if account.bonjour { "bonjour" } else { "sip" },
                 })
             })
             .collect();
@@ -110,8 +116,8 @@ fn list(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliE
     }
     context.line("Accounts:");
     for account in all {
-        let id = account.id();
-        let state = if account.enabled() {
+        let id = account.id;
+        let state = if account.enabled {
             "enabled"
         } else {
             "disabled"
@@ -130,10 +136,7 @@ fn add(context: &mut Context<'_>, accounts: &AccountManager) -> Result<(), CliEr
     context.expect_args(2, 2, "sip-settings --account add USER@DOMAIN [PASSWORD|-]")?;
     let (id, password) = (&context.args.args[0], &context.args.args[1]);
     let default_before = accounts.default_account();
-    let first_sip_account = !accounts
-        .accounts()?
-        .iter()
-        .any(|account| !account.is_bonjour());
+    let first_sip_account = !accounts.has_sip_accounts()?;
     // Created, configured and saved at once: never stored without its password.
     let added = accounts.add_with(id, |account| {
         account.auth().set_password(password.as_str())?;

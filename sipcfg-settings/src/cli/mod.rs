@@ -430,7 +430,9 @@ fn execute(context: &mut Context<'_>, session: &Session, writes: bool) -> Result
 
 fn run_command(context: &mut Context<'_>, session: &Session, writes: bool) -> Result<(), CliError> {
     let manager = &session.manager;
-    let accounts = AccountManager::load(manager)?;
+    // Accounts are loaded when the command needs them: every stored one is checked now (its
+    // warnings), but a command that reads or changes a few keeps no object for the others.
+    let accounts = AccountManager::open(manager)?;
     for name in accounts.ignored_entries()? {
         context.warnings.push(
             format!(

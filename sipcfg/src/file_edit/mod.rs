@@ -26,6 +26,9 @@
 //!   (`\r\n` or `\n`), and a last line without a line ending keeps it so unless something is
 //!   added after it.
 //!
+//! A text of 4 GiB or more is replaced by the canonical text too (the edit numbers lines and
+//! offsets in 4 bytes; a backend refuses such files long before: 256 MiB by default).
+//!
 //! A text holding only white space (or nothing) is replaced by the canonical text, so a file
 //! written by [`write`](crate::file_format::write) is edited into exactly what `write` gives for
 //! the new document: files written by the reference or by sipcfg keep their bytes.
@@ -152,6 +155,15 @@ pub fn rewrite(original: &str, path: &Path, new: &Data) -> Result<String, EditEr
 /// The edit itself, on a text without a byte order mark (no safety net).
 fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditError> {
     check_names(new)?;
+    if small(text.len()) == SMALL_NONE {
+        // Beyond what the tables number (4 GiB, far beyond a backend's size limit): the
+        // canonical text, with the file's line endings.
+        let newline = match text.split('\n').next() {
+            Some(first) if first.ends_with('\r') => "\r\n",
+            _ => "\n",
+        };
+        return Ok(with_newline(&file_format::write(new)?, newline));
+    }
     let file = FileTree::read(text, path)?;
     let newline = match file.lines.first() {
         Some(line) if line.ending(text) == "\r\n" => "\r\n",
@@ -238,24 +250,48 @@ const ROOT: usize = 0;
 /// No node or line: the top level has no line, a group without entries no children.
 const NONE: usize = usize::MAX;
 
-/// One line of the original text: where it is. A file has as many as it has lines: 16 bytes
+/// A line or node number, or a byte offset, as the tables keep it: 4 bytes (a file has about
+/// as many entries as lines, 900,000 for 100,000 accounts). Texts of 4 GiB or more are not
+/// edited (see [`edit`]), so every number fits.
+type Small = u32;
+
+/// [`NONE`] in the tables.
+const SMALL_NONE: Small = Small::MAX;
+
+/// A number for the tables ([`NONE`] as [`SMALL_NONE`]).
+fn small(value: usize) -> Small {
+    Small::try_from(value).unwrap_or(SMALL_NONE)
+}
+
+/// A number of the tables ([`SMALL_NONE`] as [`NONE`]).
+fn wide(value: Small) -> usize {
+    if value == SMALL_NONE {
+        NONE
+    } else {
+        value as usize
+    }
+}
+
+/// One line of the original text: where it is. A file has as many as it has lines: 8 bytes
 /// each; what a line is (blank, a comment, an entry) is found again from its text when asked,
 /// which only the lines around a removed or added entry are.
 struct Line {
     /// The byte offsets of the line in the text, without its line ending.
-    start: usize,
-    end: usize,
+    start: Small,
+    end: Small,
 }
 
 impl Line {
     /// The line without its line ending.
     fn text<'a>(&self, source: &'a str) -> &'a str {
-        source.get(self.start..self.end).unwrap_or_default()
+        source
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// `"\n"`, `"\r\n"`, or `""` for a last line without one.
     fn ending(&self, source: &str) -> &'static str {
-        match source.as_bytes().get(self.end..) {
+        match source.as_bytes().get(self.end as usize..) {
             Some([b'\n', ..]) => "\n",
             Some([b'\r', b'\n', ..]) => "\r\n",
             _ => "",
@@ -286,34 +322,34 @@ enum Shape {
 
 /// A setting or group of the file (including the earlier of repeated names, which reading
 /// ignores), or the file's top level. A file has one for each of its lines that is an entry
-/// (96 bytes each); the entries of a group are linked (first, last, next), not listed in a
+/// (64 bytes each: the numbers are [`Small`]); the entries of a group are linked (first, last, next), not listed in a
 /// vector of their own.
 struct Node<'a> {
     /// Borrowed from the line unless it was quoted or escaped.
     name: Cow<'a, str>,
-    /// The line of the setting or group header ([`NONE`] for the top level).
-    line: usize,
+    /// The line of the setting or group header ([`SMALL_NONE`] for the top level).
+    line: Small,
     /// The indentation in characters (what nesting is decided on).
-    indent: usize,
+    indent: Small,
     kind: Kind,
-    /// The next entry of the same group, in file order ([`NONE`] for the last).
-    next_sibling: usize,
+    /// The next entry of the same group, in file order ([`SMALL_NONE`] for the last).
+    next_sibling: Small,
     /// The last line that is neither blank nor a comment, of the entry and all it contains.
-    last_line: usize,
+    last_line: Small,
     /// The group holding it (the top level for itself).
-    parent: usize,
+    parent: Small,
 }
 
 impl Node<'_> {
     /// The line of the setting or group header (none for the top level).
     fn line(&self) -> Option<usize> {
-        (self.line != NONE).then_some(self.line)
+        (self.line != SMALL_NONE).then_some(self.line as usize)
     }
 
     /// The last entry of a group.
     fn last_child(&self) -> Option<usize> {
         match self.kind {
-            Kind::Group { last_child, .. } if last_child != NONE => Some(last_child),
+            Kind::Group { last_child, .. } if last_child != SMALL_NONE => Some(last_child as usize),
             _ => None,
         }
     }
@@ -329,26 +365,26 @@ enum Kind {
         /// The setting has no value (it is nothing).
         nothing: bool,
         /// The byte offset of the `=`.
-        equals: usize,
+        equals: Small,
         /// The value's text, from its first to its last character (empty just after the `=`
         /// for nothing); a comment and white space after it are not part of it.
-        start: usize,
-        end: usize,
+        start: Small,
+        end: Small,
     },
     Group {
-        /// The first and last entries, in file order ([`NONE`] without entries).
-        first_child: usize,
-        last_child: usize,
+        /// The first and last entries, in file order ([`SMALL_NONE`] without entries).
+        first_child: Small,
+        last_child: Small,
         /// The blank lines that close it in the canonical layout (1, plus those of its last
         /// entry if that is a group).
-        closing: usize,
+        closing: Small,
     },
 }
 
 /// A group without entries, closed by no blank line yet.
 const EMPTY_GROUP: Kind = Kind::Group {
-    first_child: NONE,
-    last_child: NONE,
+    first_child: SMALL_NONE,
+    last_child: SMALL_NONE,
     closing: 0,
 };
 
@@ -373,7 +409,7 @@ impl Iterator for Children<'_, '_> {
     fn next(&mut self) -> Option<usize> {
         let id = self.next;
         let node = self.tree.nodes.get(id)?;
-        self.next = node.next_sibling;
+        self.next = wide(node.next_sibling);
         Some(id)
     }
 }
@@ -402,8 +438,8 @@ impl<'a> FileTree<'a> {
                 None => (rest.len(), text.len()),
             };
             let line = Line {
-                start,
-                end: start + length,
+                start: small(start),
+                end: small(start + length),
             };
             if matches!(line.shape(text), Shape::Entry) {
                 entries += 1;
@@ -414,12 +450,12 @@ impl<'a> FileTree<'a> {
         let mut nodes = Vec::with_capacity(entries + 1);
         nodes.push(Node {
             name: Cow::Borrowed(""),
-            line: NONE,
+            line: SMALL_NONE,
             indent: 0,
             kind: EMPTY_GROUP,
-            next_sibling: NONE,
+            next_sibling: SMALL_NONE,
             last_line: 0,
-            parent: ROOT,
+            parent: small(ROOT),
         });
         let mut tree = FileTree {
             text,
@@ -436,17 +472,17 @@ impl<'a> FileTree<'a> {
                 Ok(Classified::Comment) => tree.blank = false,
                 Ok(Classified::Entry(mut node)) => {
                     tree.blank = false;
-                    tree.close_to(&mut open, node.indent);
+                    tree.close_to(&mut open, node.indent as usize);
                     let parent = open.last().copied().unwrap_or(ROOT);
                     let id = tree.nodes.len();
-                    node.line = index;
-                    node.last_line = index;
-                    node.parent = parent;
+                    node.line = small(index);
+                    node.last_line = small(index);
+                    node.parent = small(parent);
                     let is_group = node.is_group();
                     tree.nodes.push(node);
                     let previous = tree.nodes.get(parent).and_then(Node::last_child);
                     if let Some(previous) = previous.and_then(|at| tree.nodes.get_mut(at)) {
-                        previous.next_sibling = id;
+                        previous.next_sibling = small(id);
                     }
                     if let Some(parent) = tree.nodes.get_mut(parent) {
                         // The parent is an open group: the top level, or a group header.
@@ -456,12 +492,12 @@ impl<'a> FileTree<'a> {
                             ..
                         } = &mut parent.kind
                         {
-                            if *first_child == NONE {
-                                *first_child = id;
+                            if *first_child == SMALL_NONE {
+                                *first_child = small(id);
                             }
-                            *last_child = id;
+                            *last_child = small(id);
                         }
-                        parent.last_line = index;
+                        parent.last_line = small(index);
                     }
                     if is_group {
                         open.push(id);
@@ -485,7 +521,11 @@ impl<'a> FileTree<'a> {
     /// and their last line is their parent's too.
     fn close_to(&mut self, open: &mut Vec<usize>, indent: usize) {
         while let Some(&id) = open.last() {
-            if self.nodes.get(id).is_none_or(|node| node.indent < indent) {
+            if self
+                .nodes
+                .get(id)
+                .is_none_or(|node| (node.indent as usize) < indent)
+            {
                 break;
             }
             open.pop();
@@ -516,7 +556,7 @@ impl<'a> FileTree<'a> {
         Children {
             tree: self,
             next: match self.nodes.get(id).map(|node| &node.kind) {
-                Some(Kind::Group { first_child, .. }) => *first_child,
+                Some(Kind::Group { first_child, .. }) => wide(*first_child),
                 _ => NONE,
             },
         }
@@ -549,20 +589,20 @@ impl<'a> FileTree<'a> {
 
     fn end_with_closing(&self, id: usize, spare_enclosing: bool) -> usize {
         let node = self.node(id);
-        let mut end = node.last_line + 1;
+        let mut end = node.last_line as usize + 1;
         if let Kind::Group { closing, .. } = node.kind {
             let mut scan = end;
             while let Some(line) = self.lines.get(scan) {
                 match line.shape(self.text) {
                     Shape::Blank => scan += 1,
-                    Shape::Comment { indent } if indent > node.indent => {
+                    Shape::Comment { indent } if indent > node.indent as usize => {
                         scan += 1;
                         end = scan;
                     }
                     _ => break,
                 }
             }
-            let mut closing = closing;
+            let mut closing = closing as usize;
             if spare_enclosing {
                 let mut available = 0;
                 while self.is_blank(end + available) {
@@ -583,7 +623,7 @@ impl<'a> FileTree<'a> {
     fn groups_ending_with(&self, mut id: usize) -> usize {
         let mut count = 0;
         loop {
-            let parent = self.node(id).parent;
+            let parent = self.node(id).parent as usize;
             if parent == ROOT || self.node(parent).last_child() != Some(id) {
                 return count;
             }
@@ -599,7 +639,7 @@ impl<'a> FileTree<'a> {
         let mut start = node.line().unwrap_or(0);
         while let Some(above) = start.checked_sub(1) {
             match self.lines.get(above).map(|line| line.shape(self.text)) {
-                Some(Shape::Comment { indent }) if indent <= node.indent => start = above,
+                Some(Shape::Comment { indent }) if indent <= node.indent as usize => start = above,
                 _ => break,
             }
         }
@@ -658,28 +698,28 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
     } else if rest_empty {
         Kind::Setting {
             nothing: true,
-            equals,
-            start: equals + 1,
-            end: equals + 1,
+            equals: small(equals),
+            start: small(equals + 1),
+            end: small(equals + 1),
         }
     } else {
         // `value_end` reads the value's tokens as `read_value` does, with the same errors,
         // without building the value.
         Kind::Setting {
             nothing: false,
-            equals,
-            start: at,
-            end: value_end(line, at)?,
+            equals: small(equals),
+            start: small(at),
+            end: small(value_end(line, at)?),
         }
     };
     Ok(Classified::Entry(Node {
         name,
-        line: NONE,
-        indent,
+        line: SMALL_NONE,
+        indent: small(indent),
         kind,
-        next_sibling: NONE,
+        next_sibling: SMALL_NONE,
         last_line: 0,
-        parent: ROOT,
+        parent: small(ROOT),
     }))
 }
 
@@ -848,18 +888,18 @@ fn edit_group<'f, 'd>(
                     .line()
                     .and_then(|line| file.lines.get(line))
                     .map_or("", |line| line.text(file.text));
-                if !value_unchanged(text, *nothing, *start, *end, new_value, &mut scratch.value) {
+                let (equals, start, end) = (*equals as usize, *start as usize, *end as usize);
+                if !value_unchanged(text, *nothing, start, end, new_value, &mut scratch.value) {
                     // The old value is read again from its line (it was read once already, so
                     // this cannot fail): the table keeps where values are, not a second
                     // document.
                     let value = if *nothing {
                         Value::Nothing
                     } else {
-                        file_format::read_value(text, *start).unwrap_or(Value::Nothing)
+                        file_format::read_value(text, start).unwrap_or(Value::Nothing)
                     };
                     if value != *new_value {
-                        let replaced =
-                            replace_value(text, &value, new_value, *equals, *start, *end);
+                        let replaced = replace_value(text, &value, new_value, equals, start, end);
                         if let Some(line) = entry.line() {
                             edits.replaced.push((line, replaced));
                         }

@@ -16,6 +16,7 @@
 //! accessors, `paths` the dotted-path access and metadata for tools, `registry` the live
 //! objects of a manager.
 
+mod check;
 mod group_ref;
 mod id;
 mod paths;
@@ -23,6 +24,7 @@ mod registry;
 mod state;
 mod sync;
 
+pub use check::StoredObject;
 pub use group_ref::GroupRef;
 pub use id::ObjectId;
 pub use paths::{GroupInfo, SettingInfo, TextValue};

@@ -232,7 +232,7 @@ pub(super) fn obtain_or_create(
 }
 
 /// The stored form of `id` for objects of `info`, or why it is not one of their ids.
-fn normal_id(info: &ObjectInfo, id: &str) -> Result<String, ConfigurationError> {
+pub(super) fn normal_id(info: &ObjectInfo, id: &str) -> Result<String, ConfigurationError> {
     if id.is_empty() {
         return Err(ConfigurationError::InvalidKey(
             "an id must not be empty".into(),
