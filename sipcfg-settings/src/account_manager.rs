@@ -308,10 +308,11 @@ impl AccountManager {
     }
 
     /// Every account's id, in the order of [`accounts`](Self::accounts) (the SIP accounts
-    /// sorted by id, then `bonjour@local`), without loading any.
-    pub fn ids(&self) -> Result<Vec<String>, ConfigurationError> {
+    /// sorted by id, then `bonjour@local`), without loading any. The names are shared with
+    /// the document (no text is copied).
+    pub fn ids(&self) -> Result<Vec<sipcfg::Name>, ConfigurationError> {
         let mut ids = self.account_ids()?;
-        ids.push(BONJOUR_ID.to_owned());
+        ids.push(BONJOUR_ID.into());
         Ok(ids)
     }
 
