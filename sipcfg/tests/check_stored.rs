@@ -60,7 +60,7 @@ fn load_reports() -> NotificationFilter {
         .name(NotificationName::SettingWasMoved)
 }
 
-fn ids(manager: &ConfigurationManager) -> Vec<String> {
+fn ids(manager: &ConfigurationManager) -> Vec<sipcfg::Name> {
     Object::<Thing>::id_texts(manager).unwrap()
 }
 
