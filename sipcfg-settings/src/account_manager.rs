@@ -62,8 +62,10 @@ pub struct AccountSummary {
     pub bonjour: bool,
 }
 
-/// Loads every stored account and manages them: get, iterate, add, delete, and the default
-/// account (stored in `SIPSimpleSettings.default_account`).
+/// Manages the accounts: get, iterate, add, delete, and the default account (stored in
+/// `SIPSimpleSettings.default_account`). [`load`](Self::load) loads every stored account at
+/// once (an application); [`open`](Self::open) checks them all and loads each when something
+/// asks for it (a command-line tool that reads or changes a few of many).
 ///
 /// Account ids are SIP addresses: two ids whose domains differ only in case (`alice@Example.COM`,
 /// `alice@example.com`) name the same account, the user part is case-sensitive (as in SIP), and
@@ -123,12 +125,23 @@ impl AccountManager {
     /// account is checked now, and what loading it would report (`ManagerLoadFailed` for a
     /// stored value that does not convert) is posted now, in the same order
     /// ([`Object::check_stored`]); an account loaded later reports it again. The Bonjour
-    /// account is loaded, and the default account follows the `enabled` flags.
+    /// account and the account named as the default are loaded, so the default account follows
+    /// the `enabled` flags as after `load` when the default is disabled here or by another
+    /// program (seen at [`reload`](ConfigurationManager::reload) or a merging save).
+    ///
+    /// Two differences, both because the other SIP accounts are not live: they are announced
+    /// (`SettingsObjectWasActivated`) only when something loads them, and a change another
+    /// program makes to one of them reaches no live object. So when there is no default and
+    /// another program enables an account, the default stays none until
+    /// [`repair_default_account`](Self::repair_default_account) is called.
     pub fn open(manager: &ConfigurationManager) -> Result<Self, ConfigurationError> {
         let accounts = Self::with_rule(manager)?;
         Object::<Account>::check_stored(manager, &accounts.account_ids()?, |_| {
             ControlFlow::Continue(())
         })?;
+        // A stored default that names no account (or not an id) is simply not loaded: what
+        // the default then is, is `default_account`'s answer, as after `load`.
+        let _ = accounts.named_default();
         Ok(accounts)
     }
 
@@ -308,10 +321,11 @@ impl AccountManager {
     }
 
     /// Every account's id, in the order of [`accounts`](Self::accounts) (the SIP accounts
-    /// sorted by id, then `bonjour@local`), without loading any.
-    pub fn ids(&self) -> Result<Vec<String>, ConfigurationError> {
+    /// sorted by id, then `bonjour@local`), without loading any. The names are shared with
+    /// the document (no text is copied).
+    pub fn ids(&self) -> Result<Vec<sipcfg::Name>, ConfigurationError> {
         let mut ids = self.account_ids()?;
-        ids.push(BONJOUR_ID.to_owned());
+        ids.push(BONJOUR_ID.into());
         Ok(ids)
     }
 
@@ -986,6 +1000,46 @@ mod tests {
             })
             .unwrap();
         assert_eq!(accounts.default_account().unwrap().id(), "c@example.com");
+    }
+
+    /// Another program disables the default account; this manager reloads. With `open` as
+    /// with `load`, the rule moves the default to the first enabled account and stores it.
+    #[test]
+    fn opened_or_loaded_the_default_follows_another_program_disabling_it() {
+        let stored = |open: bool| {
+            let data: Data = serde_json::from_str(
+                r#"{"SIPSimpleSettings": {"default_account": "a@x.com"},
+                    "Accounts": {"a@x.com": {"enabled": "true"},
+                                 "b@x.com": {"enabled": "true"}}}"#,
+            )
+            .expect("a JSON document");
+            let backend = MemoryBackend::with_data(data);
+            let here = ConfigurationManager::new();
+            here.start(backend.clone()).unwrap();
+            let accounts = if open {
+                AccountManager::open(&here).unwrap()
+            } else {
+                AccountManager::load(&here).unwrap()
+            };
+            let other = ConfigurationManager::new();
+            other.start(backend.clone()).unwrap();
+            let a = Account::get_existing(&other, "a@x.com").unwrap().unwrap();
+            a.set_enabled(false).unwrap();
+            a.save().unwrap();
+            here.reload().unwrap();
+            let settings = SIPSimpleSettings::get(accounts.configuration()).unwrap();
+            (
+                settings.default_account(),
+                backend
+                    .data()
+                    .get_path(&["SIPSimpleSettings", "default_account"])
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            )
+        };
+        let moved = (Some("b@x.com".to_owned()), Some("b@x.com".to_owned()));
+        assert_eq!(stored(false), moved);
+        assert_eq!(stored(true), moved);
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn load_reports() -> NotificationFilter {
         .name(NotificationName::SettingWasMoved)
 }
 
-fn ids(manager: &ConfigurationManager) -> Vec<String> {
+fn ids(manager: &ConfigurationManager) -> Vec<sipcfg::Name> {
     Object::<Thing>::id_texts(manager).unwrap()
 }
 
@@ -316,4 +316,25 @@ fn the_shared_account_model_reads_as_it_loads() {
         ]
     );
     assert_eq!(recorder.take().len(), 1);
+}
+
+#[test]
+fn an_id_given_twice_is_read_and_reported_once_as_loading_does() {
+    let twice = ["b", "e", "b"];
+    let (loading, _) = manager_with(stored());
+    let loaded = Recorder::filtered(&loading, load_reports());
+    Object::<Thing>::get_or_create_many(&loading, &twice).unwrap();
+    let expected = heard(&loaded);
+    assert!(!expected.is_empty());
+
+    let (checking, _) = manager_with(stored());
+    let checked = Recorder::filtered(&checking, load_reports());
+    let mut visited = Vec::new();
+    Object::<Thing>::check_stored(&checking, &twice, |thing| {
+        visited.push(thing.id().to_owned());
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(heard(&checked), expected);
+    assert_eq!(visited, ["b", "e"]);
 }

@@ -91,7 +91,8 @@ impl<T: SettingsObject> Object<T> {
     /// Reads the objects `ids` of `T` one at a time, as [`get_existing`](Self::get_existing)
     /// would give each, without making any of them live, and calls `visit` with each in the
     /// order of `ids` (until it breaks): a live object as it is, a stored one read from its
-    /// entry as loading reads it; ids with neither are skipped.
+    /// entry as loading reads it; ids with neither are skipped, and an id given twice is read
+    /// once.
     ///
     /// What loading each stored entry reports is posted, in the same order and with the same
     /// sender, as loading it posts it: `ManagerLoadFailed` for every stored value that does not
@@ -153,6 +154,16 @@ fn read<S: AsRef<str>>(
         .iter()
         .map(|id| normal_id(&info, id.as_ref()))
         .collect::<Result<Vec<String>, _>>()?;
+    // An id given twice (also `sip:a@x` beside `a@x`) is read and reported once, as
+    // `get_or_create_many` loads it once. Listed ids are sorted and distinct: no set then.
+    let ids = if ids.windows(2).all(|pair| pair[0] < pair[1]) {
+        ids
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        ids.into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect()
+    };
     {
         let registry = manager.inner.objects.inner.lock();
         if !registry.renamed.is_empty() {
