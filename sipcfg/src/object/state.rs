@@ -41,6 +41,11 @@ impl Slots {
     }
 
     /// Changes the slots as vectors, then boxes them again at their exact size.
+    ///
+    /// `change` must not panic: the slots are taken out of the object while it runs, and the
+    /// object's lock does not poison, so a panic would leave the object without its slots
+    /// (every unsaved change gone). The callers only insert, remove and replace at positions
+    /// found by `position`, in step in both vectors.
     fn edit<R>(&mut self, change: impl FnOnce(&mut Vec<u32>, &mut Vec<SlotState>) -> R) -> R {
         let mut numbers = std::mem::take(&mut self.numbers).into_vec();
         let mut states = std::mem::take(&mut self.states).into_vec();
@@ -592,16 +597,23 @@ pub(super) fn refresh_from_storage(
     let mut failures = Vec::new();
     let layout = state.layout.clone();
     for (index, info) in layout.slots.iter().enumerate() {
+        if info.schema.runtime {
+            continue;
+        }
+        let raw = stored.and_then(|data| data.get_path(&info.store_path));
         let mut slot = match state.slots.get(index) {
             Some(slot) => slot.clone(),
+            // A plain default with nothing stored stays one: no state is built for it (most
+            // slots of every object refreshed after another writer's change or a reload).
+            None if raw.is_none() => continue,
             None => SlotState::default_of(info.default.clone()),
         };
         let slot = &mut slot;
-        if info.schema.runtime || slot.is_dirty() {
+        if slot.is_dirty() {
             continue;
         }
         let old = slot.value().clone();
-        match stored.and_then(|data| data.get_path(&info.store_path)) {
+        match raw {
             None => {
                 if !slot.explicit() && !slot.keeps_raw() {
                     continue;
