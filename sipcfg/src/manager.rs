@@ -103,6 +103,11 @@ pub(crate) enum Change {
     },
     /// Remove the entry at `key`.
     Delete { key: ObjectKey },
+    /// Take back the queued creation of a new object at `key` (`discard` after its first save
+    /// failed): removes the entry like `Delete`, except where the creation was rejected because
+    /// another writer stored an object under that key first: that object is the other
+    /// writer's, and stays.
+    Withdraw { key: ObjectKey },
     /// Move the entry at `from` to the name `to` of the same group (if `from` still exists).
     Rename { from: ObjectKey, to: String },
 }
@@ -168,7 +173,7 @@ impl Change {
                     data.remove(group);
                 }
             }
-            Change::Delete { key } => {
+            Change::Delete { key } | Change::Withdraw { key } => {
                 remove_entry(data, key);
             }
             Change::Rename { from, to } => {
@@ -212,6 +217,10 @@ impl Merge for PendingMerge<'_> {
         for change in self.pending {
             if change.after_creation_of_any(&self.conflicts) {
                 // The creation it follows was rejected: another writer's object stays as it is.
+                continue;
+            }
+            if matches!(&**change, Change::Withdraw { key } if self.conflicts.contains(key)) {
+                // The same: the object there is not the one being withdrawn.
                 continue;
             }
             if !change.apply(&mut stored) {

@@ -193,6 +193,39 @@ fn two_managers_creating_one_id_keep_the_first_and_the_second_is_told() {
     );
 }
 
+/// A new object whose first save failed is discarded after another writer stored an object
+/// under the same id: the discard withdraws only this manager's creation, and the other
+/// writer's object stays.
+#[test]
+fn discarding_after_a_failed_first_save_keeps_another_writers_object_of_the_same_id() {
+    let backend = MemoryBackend::new();
+    let (a, b) = (start(backend.clone()), start(backend.clone()));
+    let mine = Account::get(&a, "same@example.com").unwrap();
+    mine.set_display_name(Some("mine".to_owned())).unwrap();
+    backend.set_failing(true);
+    assert!(mine.save().is_err());
+    backend.set_failing(false);
+
+    let theirs = Account::get(&b, "same@example.com").unwrap();
+    theirs.set_display_name(Some("theirs".to_owned())).unwrap();
+    theirs.save().unwrap();
+
+    mine.discard().unwrap();
+    a.save().unwrap();
+    assert_eq!(
+        stored(&backend, &["Accounts", "same@example.com", "display_name"]),
+        Some("theirs".into())
+    );
+    // And a discard with nobody else involved still takes the failed creation out.
+    let alone = Account::get(&a, "alone@example.com").unwrap();
+    backend.set_failing(true);
+    assert!(alone.save().is_err());
+    backend.set_failing(false);
+    alone.discard().unwrap();
+    a.save().unwrap();
+    assert_eq!(stored(&backend, &["Accounts", "alone@example.com"]), None);
+}
+
 #[test]
 fn a_failed_save_keeps_the_changes_and_any_later_save_writes_them() {
     let backend = MemoryBackend::new();

@@ -876,8 +876,9 @@ impl RawObject {
         let id = state.id.to_string();
         drop(state);
         if manager.inner.objects.withdraw(&self.core) {
-            // A failed first save put the object into the document: take it out again.
-            manager.push_changes(vec![Change::Delete {
+            // A failed first save put the object into the document: take it out again (but
+            // not another writer's object stored under the same id meanwhile).
+            manager.push_changes(vec![Change::Withdraw {
                 key: ObjectKey::new(info.group, id.clone()),
             }])?;
         }
