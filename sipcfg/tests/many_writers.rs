@@ -226,6 +226,27 @@ fn discarding_after_a_failed_first_save_keeps_another_writers_object_of_the_same
     assert_eq!(stored(&backend, &["Accounts", "alone@example.com"]), None);
 }
 
+/// A new object whose first save failed, renamed, then saved: it is stored under its new id
+/// only (the creation queued under the old id is taken back).
+#[test]
+fn a_new_object_renamed_after_a_failed_first_save_is_stored_under_its_new_id_only() {
+    let backend = MemoryBackend::new();
+    let manager = start(backend.clone());
+    let account = Account::get(&manager, "old@example.com").unwrap();
+    account.set_display_name(Some("Alice".to_owned())).unwrap();
+    backend.set_failing(true);
+    assert!(account.save().is_err());
+    backend.set_failing(false);
+    account.raw().set_id("new@example.com").unwrap();
+    account.save().unwrap();
+    assert_eq!(stored(&backend, &["Accounts", "old@example.com"]), None);
+    assert_eq!(
+        stored(&backend, &["Accounts", "new@example.com", "display_name"]),
+        Some("Alice".into())
+    );
+    assert!(!manager.has_unsaved_changes().unwrap());
+}
+
 #[test]
 fn a_failed_save_keeps_the_changes_and_any_later_save_writes_them() {
     let backend = MemoryBackend::new();

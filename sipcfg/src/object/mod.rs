@@ -745,9 +745,15 @@ impl RawObject {
             .insert(info.type_id, id.clone(), self.core.clone());
         let stored_key = (info.type_id, stored_id.to_string());
         let mut state = self.core.state.write();
+        let mut withdrawn = None;
         if lifecycle == Lifecycle::New {
             // Nothing is stored under the old id: there is nothing to rename or reserve. The
-            // next save creates the object under its new id.
+            // next save creates the object under its new id. A creation already queued under
+            // the old id (a first save that failed, or not written yet) is taken back, so that
+            // the old id is not written too.
+            if state.creation_queued {
+                withdrawn = Some(ObjectKey::new(info.group, stored_id.to_string()));
+            }
             state.stored_id = id.clone();
             state.creation_queued = false;
         } else if id == stored_id {
@@ -756,6 +762,12 @@ impl RawObject {
             registry.renamed.insert(stored_key, self.core.clone());
         }
         state.id = id;
+        drop(state);
+        drop(registry);
+        if let Some(key) = withdrawn {
+            manager.inner.objects.withdraw(&self.core);
+            manager.push_changes(vec![Change::Withdraw { key }])?;
+        }
         Ok(())
     }
 
