@@ -187,16 +187,27 @@ pub(crate) type LineError = (ParseErrorKind, usize);
 pub fn parse(text: &str, path: &Path) -> Result<Data, ParseError> {
     let mut tree = TreeBuilder::default();
     for (index, raw_line) in text.split('\n').enumerate() {
-        if let Err((kind, at)) = tree.line(raw_line) {
-            return Err(ParseError {
-                path: path.to_path_buf(),
-                line: index + 1,
-                column: column_at(raw_line, at),
-                kind,
-            });
+        if let Err(error) = tree.line(raw_line) {
+            return Err(line_error(path, index, raw_line, error));
         }
     }
     Ok(tree.finish())
+}
+
+/// The [`ParseError`] of `error` on the line numbered `index` (from 0) of the file at `path`,
+/// whose text is `raw_line`.
+pub(crate) fn line_error(
+    path: &Path,
+    index: usize,
+    raw_line: &str,
+    (kind, at): LineError,
+) -> ParseError {
+    ParseError {
+        path: path.to_path_buf(),
+        line: index + 1,
+        column: column_at(raw_line, at),
+        kind,
+    }
 }
 
 /// Parses the bytes of a configuration file in `encoding`.

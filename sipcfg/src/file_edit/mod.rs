@@ -561,14 +561,7 @@ impl<'a> FileLines<'a> {
                         });
                     }
                 }
-                Err((kind, at)) => {
-                    return Err(ParseError {
-                        path: path.to_path_buf(),
-                        line: index + 1,
-                        column: file_format::column_at(raw, at),
-                        kind,
-                    })
-                }
+                Err(error) => return Err(file_format::line_error(path, index, raw, error)),
             }
         }
         close_to(&mut open, &mut spans, 0);
@@ -616,14 +609,7 @@ impl<'a> FileLines<'a> {
                     index += 1;
                     continue;
                 }
-                Err((kind, at)) => {
-                    return Err(ParseError {
-                        path: path.to_path_buf(),
-                        line: index + 1,
-                        column: file_format::column_at(raw, at),
-                        kind,
-                    })
-                }
+                Err(error) => return Err(file_format::line_error(path, index, raw, error)),
             };
             entry.line = small(index);
             entry.last_line = small(index);

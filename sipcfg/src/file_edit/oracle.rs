@@ -1,6 +1,7 @@
 //! The edit as it was before it kept the tables of one group at a time (whole-file line and
-//! entry tables): kept unchanged as the oracle of the differential tests (`tests.rs`), which
-//! check that the new edit gives the same bytes and the same errors.
+//! entry tables): its tree and group edit kept as the oracle of the differential tests (`tests.rs`), which
+//! check that the new edit gives the same bytes and the same errors. The helpers that did not
+//! change (rendering and comparing one value, names, line endings) are the edit's own.
 
 #![allow(dead_code)]
 
@@ -8,7 +9,10 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::path::Path;
 
-use super::EditError;
+use super::{
+    canonical_key, check_names, render_entry, replace_value, small, value_end, value_unchanged,
+    with_newline, EditError, Shape, Small, NONE, SMALL_NONE,
+};
 use crate::file_format::{self, WriteError, SEPARATOR};
 use crate::{Data, ParseError, ParseErrorKind, Value};
 
@@ -59,69 +63,12 @@ pub(super) fn edit(text: &str, path: &Path, new: &Data) -> Result<String, EditEr
     Ok(edits.apply(text, &lines))
 }
 
-/// Fails like [`write`](crate::file_format::write) for the first empty name, in the order it
-/// writes: a group's settings, then its sub-groups.
-fn check_names(data: &Data) -> Result<(), WriteError> {
-    let mut stack: Vec<(&Data, Vec<String>)> = vec![(data, Vec::new())];
-    while let Some((group, path)) = stack.pop() {
-        let empty_name = |mut path: Vec<String>| {
-            path.push(String::new());
-            WriteError::EmptyName { path }
-        };
-        if group
-            .iter()
-            .any(|(name, value)| name.is_empty() && !matches!(value, Value::Group(_)))
-        {
-            return Err(empty_name(path));
-        }
-        // Pushed in reverse so that the first sub-group is checked first.
-        let groups: Vec<_> = group
-            .iter()
-            .filter_map(|(name, value)| value.as_group().map(|sub| (name, sub)))
-            .collect();
-        if groups.iter().any(|(name, _)| name.is_empty()) {
-            return Err(empty_name(path));
-        }
-        for (name, sub) in groups.into_iter().rev() {
-            let mut sub_path = path.clone();
-            sub_path.push(name.to_string());
-            stack.push((sub, sub_path));
-        }
-    }
-    Ok(())
-}
-
-/// `text` (lines ending with `\n`) with every `\n` made `newline`.
-fn with_newline(text: &str, newline: &str) -> String {
-    if newline == "\n" {
-        text.to_owned()
-    } else {
-        text.replace('\n', newline)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The file as lines and entries
 // ---------------------------------------------------------------------------------------------
 
 /// The node id of the file's top level.
 const ROOT: usize = 0;
-
-/// No node or line: the top level has no line, a group without entries no children.
-const NONE: usize = usize::MAX;
-
-/// A line or node number, or a byte offset, as the tables keep it: 4 bytes (a file has about
-/// as many entries as lines, 900,000 for 100,000 accounts). Texts of 4 GiB or more are not
-/// edited (see [`edit`]), so every number fits.
-type Small = u32;
-
-/// [`NONE`] in the tables.
-const SMALL_NONE: Small = Small::MAX;
-
-/// A number for the tables ([`NONE`] as [`SMALL_NONE`]).
-fn small(value: usize) -> Small {
-    Small::try_from(value).unwrap_or(SMALL_NONE)
-}
 
 /// A number of the tables ([`SMALL_NONE`] as [`NONE`]).
 fn wide(value: Small) -> usize {
@@ -168,16 +115,6 @@ impl Line {
             Some(_) => Shape::Entry,
         }
     }
-}
-
-/// What a line is.
-enum Shape {
-    /// Nothing but white space.
-    Blank,
-    /// A comment, indented by `indent` characters.
-    Comment { indent: usize },
-    /// A setting or a group header.
-    Entry,
 }
 
 /// A setting or group of the file (including the earlier of repeated names, which reading
@@ -363,14 +300,7 @@ impl<'a> FileTree<'a> {
                         open.push(id);
                     }
                 }
-                Err((kind, at)) => {
-                    return Err(ParseError {
-                        path: path.to_path_buf(),
-                        line: index + 1,
-                        column: file_format::column_at(raw, at),
-                        kind,
-                    })
-                }
+                Err(error) => return Err(file_format::line_error(path, index, raw, error)),
             }
         }
         tree.close_to(&mut open, 0);
@@ -583,26 +513,6 @@ fn classify(raw: &str) -> Result<Classified<'_>, file_format::LineError> {
     }))
 }
 
-/// Where the value starting at `at` ends: after its last item or comma, before white space
-/// and a comment. Follows `read_value` in `file_format`: it reads the same tokens in the same
-/// order, so it fails where and as that does.
-fn value_end(line: &str, mut at: usize) -> Result<usize, file_format::LineError> {
-    loop {
-        file_format::read_value_token(line, &mut at)?;
-        let end = at;
-        let found = file_format::skip_blank(line, &mut at);
-        if line.as_bytes().get(found) != Some(&b',') {
-            return Ok(end);
-        }
-        at = found + 1;
-        let end = at;
-        file_format::skip_blank(line, &mut at);
-        if at >= line.len() {
-            return Ok(end);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Editing
 // ---------------------------------------------------------------------------------------------
@@ -627,11 +537,6 @@ struct Insert {
     /// The order in which they were decided, for entries of one group at one slot.
     seq: usize,
     text: String,
-}
-
-/// The sort key of an entry in the canonical layout: settings before groups, then by name.
-fn canonical_key(is_group: bool, name: &str) -> (bool, &str) {
-    (is_group, name)
 }
 
 /// Buffers that [`edit_group`] uses for every group, allocated once for the whole file. Indexed
@@ -857,87 +762,6 @@ fn edit_group<'f, 'd>(
         });
     }
     Ok(())
-}
-
-/// Whether the value of a setting's line `text` (at `start..end`; `nothing` if it has none) is
-/// `new` already, found without reading it: when the line holds `new` as it is written in
-/// canonical form (as most lines do), it reads as `new`. `false` means "not found so": the
-/// caller then reads the value and compares.
-fn value_unchanged(
-    text: &str,
-    nothing: bool,
-    start: usize,
-    end: usize,
-    new: &Value,
-    canonical: &mut String,
-) -> bool {
-    if nothing || new.is_nothing() {
-        return nothing && new.is_nothing();
-    }
-    canonical.clear();
-    file_format::push_value(canonical, new);
-    text.get(start..end) == Some(canonical.as_str())
-}
-
-/// The line `text` of a setting with its value `old` (at `start..end`, `=` at `equals`) made
-/// `new`, in canonical form; the rest of the line is kept.
-fn replace_value(
-    text: &str,
-    old: &Value,
-    new: &Value,
-    equals: usize,
-    start: usize,
-    end: usize,
-) -> String {
-    let after_equals = equals + 1;
-    let mut out = String::with_capacity(text.len() + 16);
-    if new.is_nothing() {
-        out.push_str(text.get(..after_equals).unwrap_or_default());
-        out.push_str(text.get(end..).unwrap_or_default());
-    } else if old.is_nothing() {
-        out.push_str(text.get(..after_equals).unwrap_or_default());
-        out.push(' ');
-        file_format::push_value(&mut out, new);
-        out.push_str(text.get(after_equals..).unwrap_or_default());
-    } else {
-        out.push_str(text.get(..start).unwrap_or_default());
-        file_format::push_value(&mut out, new);
-        out.push_str(text.get(end..).unwrap_or_default());
-    }
-    out
-}
-
-/// The lines of a new entry in canonical form, each indented by `indentation` more.
-fn render_entry(
-    name: &str,
-    value: &Value,
-    indentation: &str,
-    newline: &str,
-) -> Result<String, WriteError> {
-    let mut canonical = String::new();
-    if value.as_group().is_some() {
-        let mut single = Data::new();
-        single.insert(name, value.clone());
-        canonical = file_format::write(&single)?;
-    } else {
-        file_format::push_escaped(&mut canonical, name);
-        if value.is_nothing() {
-            canonical.push_str(" =");
-        } else {
-            canonical.push_str(" = ");
-            file_format::push_value(&mut canonical, value);
-        }
-        canonical.push('\n');
-    }
-    let mut out = String::with_capacity(canonical.len() + indentation.len() * 4);
-    for line in canonical.split_inclusive('\n') {
-        if line != "\n" {
-            out.push_str(indentation);
-        }
-        out.push_str(line.strip_suffix('\n').unwrap_or(line));
-        out.push_str(newline);
-    }
-    Ok(out)
 }
 
 impl Edits {

@@ -14,14 +14,14 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use super::registry::normal_id;
-use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote, SharedValues, Slots};
+use super::registry::{normal_id, read_entry};
+use super::state::{LoadNote, SharedValues, Slots};
 use super::sync::{post_all, Post};
 use super::{Object, ObjectCore, ObjectInfo, SettingsObject};
 use crate::layout::{Entry, Layout};
 use crate::notification::{NotificationKind, Origin, Sender};
 use crate::setting_type::{SettingType, SharedValue};
-use crate::{ConfigurationError, ConfigurationManager, Value, ValueError};
+use crate::{ConfigurationError, ConfigurationManager, Value};
 
 /// How many objects are read under one read of the document. Their reports are posted after
 /// the document is released, a chunk at a time: reading a million entries never holds a
@@ -233,7 +233,7 @@ fn read<S: AsRef<str>>(
                     });
                     continue;
                 }
-                let (slots, notes) = read_entry(&layout, entry, &mut shared);
+                let (slots, notes, _) = read_entry(&layout, Some(entry), Some(&mut shared));
                 stored.push(Read {
                     at: first + offset,
                     source: Source::Stored {
@@ -264,39 +264,6 @@ fn read<S: AsRef<str>>(
         }
     }
     Ok(())
-}
-
-/// The slots and load notes of an object whose stored entry is `entry`, as `registry::build`
-/// loads them.
-fn read_entry<'d>(
-    layout: &Layout,
-    entry: &'d Value,
-    shared: &mut SharedValues<'d>,
-) -> (Slots, Vec<LoadNote>) {
-    let mut notes = Vec::new();
-    let mut blocked = Vec::new();
-    let stored = entry.as_group();
-    if stored.is_none() {
-        // The whole entry is not a group: the object loads as stored with nothing in it.
-        notes.push(
-            LoadFailure {
-                path: String::new(),
-                error: ValueError::new(format!(
-                    "expected a group of settings for the whole object, found {}",
-                    entry.kind()
-                )),
-                raw: entry.clone(),
-            }
-            .into(),
-        );
-        blocked.push(Vec::new());
-    }
-    let mut non_groups = false;
-    let slots = load_slots(layout, stored, &mut notes, 0, Some(shared), &mut non_groups);
-    if non_groups {
-        block_non_groups(layout, 0, stored, &mut blocked, &mut notes);
-    }
-    (slots, notes)
 }
 
 /// The value of `slot` of an object whose stored entry is `entry`, as loading gives it

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote, SharedValues};
+use super::state::{block_non_groups, load_slots, LoadFailure, LoadNote, SharedValues, Slots};
 use super::sync::{post_all, Post, Waiting};
 use super::{Lifecycle, ObjectCore, ObjectInfo, ObjectKind, ObjectState, RawObject};
 use crate::extension::{Extension, ExtensionInfo};
@@ -262,16 +262,15 @@ struct Built {
     loaded: bool,
 }
 
-/// Builds the object `id` of `info` from its stored entry `entry` (`None`: nothing stored, a
-/// new object). With `shared`, typed values converted for other objects of the same load are
-/// reused.
-fn build<'d>(
-    kind: &Arc<ObjectKind>,
-    layout: &Arc<Layout>,
-    id: Arc<str>,
+/// What loading reads from an object's stored entry (`None`: nothing stored): its slots, what
+/// to report, and the group paths that hold something other than a group. Loading an object
+/// (`build`) and checking one without loading it (`check.rs`) both read entries through this,
+/// so they report the same things in the same order.
+pub(super) fn read_entry<'d>(
+    layout: &Layout,
     entry: Option<&'d Value>,
     shared: Option<&mut SharedValues<'d>>,
-) -> Built {
+) -> (Slots, Vec<LoadNote>, Vec<Vec<&'static str>>) {
     let mut notes = Vec::new();
     let mut blocked = Vec::new();
     let stored = match entry {
@@ -295,12 +294,26 @@ fn build<'d>(
         }
         None => None,
     };
-    let loaded = entry.is_some();
     let mut non_groups = false;
     let slots = load_slots(layout, stored, &mut notes, 0, shared, &mut non_groups);
     if non_groups {
         block_non_groups(layout, 0, stored, &mut blocked, &mut notes);
     }
+    (slots, notes, blocked)
+}
+
+/// Builds the object `id` of `info` from its stored entry `entry` (`None`: nothing stored, a
+/// new object). With `shared`, typed values converted for other objects of the same load are
+/// reused.
+fn build<'d>(
+    kind: &Arc<ObjectKind>,
+    layout: &Arc<Layout>,
+    id: Arc<str>,
+    entry: Option<&'d Value>,
+    shared: Option<&mut SharedValues<'d>>,
+) -> Built {
+    let (slots, notes, blocked) = read_entry(layout, entry, shared);
+    let loaded = entry.is_some();
     let lifecycle = if loaded || !kind.info.per_id() {
         Lifecycle::Active
     } else {
